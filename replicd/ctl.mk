@@ -1,0 +1,1 @@
+# ctl: owned by the ctl part (see replicd/local.mk)

@@ -1,0 +1,1 @@
+# daemon: owned by the daemon part (see replicd/local.mk)

@@ -1,0 +1,1 @@
+# front: owned by the front part (see replicd/local.mk)

@@ -1,0 +1,1 @@
+# proto: owned by the proto part (see replicd/local.mk)

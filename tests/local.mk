@@ -1,0 +1,1 @@
+# tests: style checks, lab end-to-end scenarios.
