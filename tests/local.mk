@@ -1,1 +1,6 @@
-# tests: style checks, lab end-to-end scenarios.
+# tests: style checks and the lab end-to-end scenarios.  Unit tests live in
+# the replicd fragments next to the code they test.
+TESTS += tests/style/style.sh
+EXTRA_DIST += tests/style/style.sh
+
+include $(srcdir)/tests/e2e/e2e.mk
