@@ -22,59 +22,60 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_MAGIC 0x31524d48u /* "HMR1" read as little-endian u32 */
-#define PROTO_VERSION 1
+#define PROTO_MAGIC    0x31524d48u /* "HMR1" read as little-endian u32 */
+#define PROTO_VERSION  1
 #define PROTO_HDR_SIZE 32
 
-#define PROTO_MAX_MSG (512u * 1024u)	/* header + body, hard limit */
-#define PROTO_MAX_DATA (256u * 1024u)	/* write payload per message */
-#define PROTO_MAX_PATH 4095u		/* bytes, without the NUL */
-#define PROTO_MAX_NAME 255u		/* one path component */
-#define PROTO_MAX_XATTR_NAME 255u
+#define PROTO_MAX_MSG	      (512u * 1024u) /* header + body, hard limit */
+#define PROTO_MAX_DATA	      (256u * 1024u) /* write payload per message */
+#define PROTO_MAX_PATH	      4095u	     /* bytes, without the NUL */
+#define PROTO_MAX_NAME	      255u	     /* one path component */
+#define PROTO_MAX_XATTR_NAME  255u
 #define PROTO_MAX_XATTR_VALUE 65536u
-#define PROTO_CHUNK_SIZE (64u * 1024u)	/* resync granularity */
-#define PROTO_SUM_SIZE 16u		/* one chunk checksum (XXH3-128) */
-#define PROTO_MAX_SUMS (PROTO_MAX_DATA / PROTO_SUM_SIZE)
+#define PROTO_CHUNK_SIZE      (64u * 1024u) /* resync granularity */
+#define PROTO_SUM_SIZE	      16u	    /* one chunk checksum (XXH3-128) */
+#define PROTO_MAX_SUMS	      (PROTO_MAX_DATA / PROTO_SUM_SIZE)
+#define PROTO_MAX_DIRS	      16u /* replicated directories per resource */
 
 enum proto_type {
 	PROTO_T_NONE = 0,
 	/* replicated operations: primary -> all, applied in delivery order */
-	PROTO_OP_WRITE = 1,	/* path offset data attr.mtime */
-	PROTO_OP_TRUNCATE,	/* path length attr */
-	PROTO_OP_FALLOCATE,	/* path offset length flags=fallocate mode attr */
-	PROTO_OP_CREATE,	/* path mode uid gid attr ptimes: regular file */
-	PROTO_OP_MKNOD,		/* path mode rdev uid gid attr ptimes */
-	PROTO_OP_MKDIR,		/* path mode uid gid attr ptimes */
-	PROTO_OP_UNLINK,	/* path ptimes */
-	PROTO_OP_RMDIR,		/* path ptimes */
-	PROTO_OP_RENAME,	/* path -> path2, flags=RENAME_*, ptimes ptimes2 */
-	PROTO_OP_LINK,		/* existing path -> new path2, attr ptimes2 */
-	PROTO_OP_SYMLINK,	/* path (the link), path2 = target, uid gid attr ptimes */
-	PROTO_OP_SETATTR,	/* path attr (mask says which) */
-	PROTO_OP_SETXATTR,	/* path name data flags=XATTR_* */
-	PROTO_OP_REMOVEXATTR,	/* path name */
-	PROTO_OP_FSYNC,		/* path flags=PROTO_F_DATASYNC: fdatasync, then ack */
+	PROTO_OP_WRITE = 1, /* path offset data attr.mtime */
+	PROTO_OP_TRUNCATE,  /* path length attr */
+	PROTO_OP_FALLOCATE, /* path offset length flags=fallocate mode attr */
+	PROTO_OP_CREATE,    /* path mode uid gid attr ptimes: regular file */
+	PROTO_OP_MKNOD,	    /* path mode rdev uid gid attr ptimes */
+	PROTO_OP_MKDIR,	    /* path mode uid gid attr ptimes */
+	PROTO_OP_UNLINK,    /* path ptimes */
+	PROTO_OP_RMDIR,	    /* path ptimes */
+	PROTO_OP_RENAME,    /* path -> path2, flags=RENAME_*, ptimes ptimes2 */
+	PROTO_OP_LINK,	    /* existing path -> new path2, attr ptimes2 */
+	PROTO_OP_SYMLINK, /* path (the link), path2 = target, uid gid attr ptimes */
+	PROTO_OP_SETATTR,     /* path attr (mask says which) */
+	PROTO_OP_SETXATTR,    /* path name data flags=XATTR_* */
+	PROTO_OP_REMOVEXATTR, /* path name */
+	PROTO_OP_FSYNC, /* path flags=PROTO_F_DATASYNC: fdatasync, then ack */
 	PROTO_OP_LAST = PROTO_OP_FSYNC,
 
 	/* control */
-	PROTO_CTL_ACK = 64,	/* seq = highest sequence applied in order */
-	PROTO_CTL_STATE,	/* state: the sender's role and data generation */
-	PROTO_CTL_NACK,		/* seq = first op the sender could not apply */
+	PROTO_CTL_ACK = 64, /* seq = highest sequence applied in order */
+	PROTO_CTL_STATE,    /* state: the sender's role and data generation */
+	PROTO_CTL_NACK,	    /* seq = first op the sender could not apply */
 
 	/* full sync: primary <-> target (sync_id, target set) */
-	PROTO_SYNC_BEGIN = 96,	/* a sync to target starts */
-	PROTO_SYNC_DIR,		/* path attr uid gid, data = NUL-separated names */
-	PROTO_SYNC_FILE,	/* path attr uid gid length=size: (re)create if needed */
-	PROTO_SYNC_SUMS,	/* path offset=first chunk, data = sums */
-	PROTO_SYNC_NEED,	/* target -> primary: path offset=first chunk, data = bitmap */
-	PROTO_SYNC_DATA,	/* path offset data */
-	PROTO_SYNC_ATTR,	/* path attr: final times after data */
-	PROTO_SYNC_SYMLINK,	/* path -> path2 target, attr uid gid */
-	PROTO_SYNC_HARDLINK,	/* path2 becomes a hard link to path */
-	PROTO_SYNC_SPECIAL,	/* path mode rdev uid gid attr: fifo, socket, device */
-	PROTO_SYNC_XATTRS,	/* path data = list of (name, value): replaces all */
-	PROTO_SYNC_RESEND,	/* target -> primary: send path again, whole */
-	PROTO_SYNC_END,		/* all sent; the target is up to date after it */
+	PROTO_SYNC_BEGIN = 96, /* a sync to target starts */
+	PROTO_SYNC_DIR, /* path attr uid gid, data = NUL-separated names */
+	PROTO_SYNC_FILE, /* path attr uid gid length=size: (re)create if needed */
+	PROTO_SYNC_SUMS, /* path offset=first chunk, data = sums */
+	PROTO_SYNC_NEED, /* target -> primary: path offset=first chunk, data = bitmap */
+	PROTO_SYNC_DATA,     /* path offset data */
+	PROTO_SYNC_ATTR,     /* path attr: final times after data */
+	PROTO_SYNC_SYMLINK,  /* path -> path2 target, attr uid gid */
+	PROTO_SYNC_HARDLINK, /* path2 becomes a hard link to path */
+	PROTO_SYNC_SPECIAL, /* path mode rdev uid gid attr: fifo, socket, device */
+	PROTO_SYNC_XATTRS, /* path data = list of (name, value): replaces all */
+	PROTO_SYNC_RESEND, /* target -> primary: send path again, whole */
+	PROTO_SYNC_END,	   /* all sent; the target is up to date after it */
 	PROTO_T_MAX
 };
 
@@ -82,16 +83,17 @@ enum proto_type {
 #define PROTO_F_DATASYNC 0x1u /* PROTO_OP_FSYNC: fdatasync rather than fsync */
 
 /* proto_attr.mask */
-#define PROTO_A_MODE 0x01u
-#define PROTO_A_UID 0x02u
-#define PROTO_A_GID 0x04u
-#define PROTO_A_SIZE 0x08u
+#define PROTO_A_MODE  0x01u
+#define PROTO_A_UID   0x02u
+#define PROTO_A_GID   0x04u
+#define PROTO_A_SIZE  0x08u
 #define PROTO_A_ATIME 0x10u
 #define PROTO_A_MTIME 0x20u
-#define PROTO_A_ALL 0x3fu
+#define PROTO_A_ALL   0x3fu
 
 /* Attributes of an inode after an operation, so replicas end identical
- * (mtime included).  Only the fields in mask are meaningful. */
+ * (mtime included).  Only the fields in mask are meaningful; only they
+ * travel, the others decode as zero. */
 struct proto_attr {
 	uint32_t mask;
 	uint32_t mode;
@@ -115,7 +117,7 @@ enum proto_role {
 };
 
 #define PROTO_ST_UPTODATE 0x1u /* proto_state.flags */
-#define PROTO_ST_SYNCING 0x2u
+#define PROTO_ST_SYNCING  0x2u
 
 struct proto_state {
 	uint32_t role;		/* enum proto_role */
@@ -130,14 +132,16 @@ struct proto_state {
  * are zero / NULL after decoding and must be zero / NULL when encoding.
  */
 struct proto_msg {
-	uint16_t type;		/* enum proto_type */
+	uint16_t type; /* enum proto_type */
 	uint16_t flags;
-	uint32_t target;	/* SYNC_*: node the message is for; else 0 */
-	uint64_t seq;		/* op / sync sequence number; ACK: applied */
-	uint64_t sync_id;	/* SYNC_*: the sync session */
-	const char *path;	/* relative, "" is the root directory */
+	uint16_t dir;	  /* which replicated directory (< PROTO_MAX_DIRS);
+				 * carried in the header's u16 after flags */
+	uint32_t target;  /* SYNC_*: node the message is for; else 0 */
+	uint64_t seq;	  /* op / sync sequence number; ACK: applied */
+	uint64_t sync_id; /* SYNC_*: the sync session */
+	const char *path; /* relative, "" is the root directory */
 	const char *path2;
-	const char *name;	/* xattr name */
+	const char *name; /* xattr name */
 	uint64_t offset;
 	uint64_t length;
 	const uint8_t *data;
@@ -146,7 +150,7 @@ struct proto_msg {
 	uint32_t uid;
 	uint32_t gid;
 	uint64_t rdev;
-	struct proto_attr attr;	  /* the object after the op */
+	struct proto_attr attr;	   /* the object after the op */
 	struct proto_attr ptimes;  /* parent directory of path (mtime) */
 	struct proto_attr ptimes2; /* parent directory of path2 */
 	struct proto_state state;
@@ -174,7 +178,10 @@ const char *proto_type_name(unsigned int type);
 /* Is type a replicated operation (PROTO_OP_*)? */
 int proto_is_op(unsigned int type);
 
-/* Validate a relative path as the decoder does: 0 or -EINVAL. */
+/* Validate a relative path as the decoder does: 0 or -EINVAL.  "" (the
+ * root) is valid here; the codec accepts it only for the types whose
+ * object can be the root (SETATTR, SETXATTR, REMOVEXATTR, FSYNC,
+ * SYNC_DIR, SYNC_ATTR, SYNC_XATTRS, SYNC_RESEND). */
 int proto_path_valid(const char *path, size_t len);
 
 /* Iterate the NUL-separated names of a SYNC_DIR body: returns the next
@@ -187,5 +194,15 @@ const char *proto_dir_next(const struct proto_msg *msg, uint32_t *pos);
 int proto_xattrs_next(const struct proto_msg *msg, uint32_t *pos,
 		      const char **name, const uint8_t **value,
 		      uint32_t *value_len);
+
+/* Build the data of a SYNC_DIR: append name (one component) at *pos of
+ * buf (size len) and advance *pos.  0, -EINVAL (not a valid name) or
+ * -EMSGSIZE (does not fit). */
+int proto_dir_put(uint8_t *buf, size_t len, uint32_t *pos, const char *name);
+
+/* Build the data of a SYNC_XATTRS: append one (name, value) pair at *pos.
+ * 0, -EINVAL (bad name or value too long) or -EMSGSIZE (does not fit). */
+int proto_xattrs_put(uint8_t *buf, size_t len, uint32_t *pos, const char *name,
+		     const uint8_t *value, uint32_t value_len);
 
 #endif /* REPLICD_PROTO_H */
