@@ -16,14 +16,17 @@ for tool in clang-format shellcheck; do
 done
 
 # Files the project owns: git knows them in a checkout; a dist tree has no
-# .git, and then everything below the top counts except build output.
+# .git, and then the source folders count, less build output.
+SRC_DIRS="replicd agents ocf stonith tests scripts bench crm-samples .ci"
 list_files() {
 	if [ -d .git ] && command -v git >/dev/null 2>&1; then
 		git ls-files --cached --others --exclude-standard
 	else
-		find . -type f ! -path './_build*' ! -path './autom4te.cache/*' \
-			! -path './build-aux/*' ! -path './m4/*' ! -path './.git/*' |
-			sed 's|^\./||'
+		ls autogen.sh 2>/dev/null
+		for d in $SRC_DIRS; do
+			[ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '*.o' \
+				! -name '*.log' ! -name '*.trs' ! -path '*/.deps/*'
+		done
 	fi
 }
 

@@ -1,0 +1,1 @@
+# ocf: the resource agents (provider mirror)
