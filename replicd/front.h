@@ -48,11 +48,13 @@ struct front_repl {
 };
 
 struct front_config {
-	const char *mountpoint;	/* the replicated directory */
-	int root_fd;		/* O_PATH fd of mountpoint, opened before mount */
-	const char *fsname;	/* shown in /proc/mounts, e.g. "replicd:www" */
+	const char *mountpoint; /* the replicated directory */
+	int root_fd;	    /* O_PATH fd of mountpoint, opened before mount */
+	const char *fsname; /* shown in /proc/mounts, e.g. "replicd:www" */
 	unsigned int max_threads; /* FUSE worker threads, 0 = libfuse default */
-	int debug;		/* libfuse debug output */
+	int debug;		  /* libfuse debug output */
+	uint16_t dir; /* index of this directory in the resource: the front
+		       * puts it in proto_msg.dir of every message */
 };
 
 struct front;
@@ -69,12 +71,19 @@ int front_start(struct front **out, const struct front_config *cfg,
  * files are still open on the mount, unless force is set, in which case
  * the mount is detached lazily.  Frees f on success. */
 int front_stop(struct front *f, int force);
+/* Details of front_stop() (front.c): it never asks the mount itself (it
+ * reads /proc/self/mountinfo), so the daemon may call it from any thread.
+ * A forced stop of a busy mount detaches it and aborts the FUSE
+ * connection: open files then fail with ENOTCONN.  Requests blocked in
+ * repl->wait() must return (e.g. the daemon fails them once it stops
+ * serving) or front_stop() gives up after 10 s with -ETIMEDOUT, keeping
+ * f; call it again later. */
 
 /* Counters for `mirrorctl status`. */
 struct front_stats {
-	uint64_t ops;		/* mutating requests replicated */
-	uint64_t bytes;		/* data bytes written through the front */
-	uint64_t errors;	/* requests that failed in submit or wait */
+	uint64_t ops;	 /* mutating requests replicated */
+	uint64_t bytes;	 /* data bytes written through the front */
+	uint64_t errors; /* requests that failed in submit or wait */
 };
 void front_get_stats(struct front *f, struct front_stats *out);
 
