@@ -1,1 +1,15 @@
 # daemon: owned by the daemon part (see replicd/local.mk)
+# replicd, the replication daemon: main loop, CPG transport, primary side
+# (repl), secondary applier (apply) and full sync (sync).  The pure parts
+# (proto, config, meta codec, ctl codec...) come from replicd/libcore.a.
+sbin_PROGRAMS += replicd/replicd
+replicd_replicd_SOURCES = replicd/main.c replicd/daemon.c replicd/daemon.h \
+	replicd/transport.h replicd/transport_cpg.c \
+	replicd/repl.c replicd/repl.h \
+	replicd/apply.c replicd/apply.h replicd/apply_fs.c replicd/apply_priv.h \
+	replicd/sync.c replicd/sync.h replicd/sync_walk.c replicd/sync_priv.h
+replicd_replicd_CFLAGS = $(AM_CFLAGS) $(QB_CFLAGS) $(CPG_CFLAGS) \
+	$(QUORUM_CFLAGS) $(FUSE_CFLAGS) $(XXHASH_CFLAGS) $(BLKID_CFLAGS) \
+	-pthread
+replicd_replicd_LDADD = replicd/libcore.a $(FUSE_LIBS) $(CPG_LIBS) \
+	$(QUORUM_LIBS) $(XXHASH_LIBS) $(BLKID_LIBS) $(QB_LIBS) -lpthread

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * apply.c - the secondary's applier thread (see apply.h).
+ *
+ * The loop thread decodes each delivery and queues a copy here.  The
+ * thread takes the whole queue as one batch, applies it in order and
+ * then sends one cumulative CTL_ACK with the last op's seq, so a
+ * secondary acks after its fdatasync (OP_FSYNC) and never before.
+ *
+ * What happens to an op depends on the node's state (d->mtx):
+ *   up to date:  apply; a failure is logged, NACKed and the node drops
+ *                its up-to-date flag (the primary will resync it);
+ *   sync target: apply; a failure (object not synced yet) asks the
+ *                primary to SYNC_RESEND the path;
+ *   otherwise:   ignored (a full sync will cover it).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "log.h"
+#include "proto.h"
+#include "apply_priv.h"
+
+/*
+ * Multicast from the applier.  While it waits for corosync's flow control
+ * the loop thread must keep dispatching (that is what lifts it), so
+ * apply_push() does not block on a full queue meanwhile: the queue may
+ * exceed its limit by what arrives during one send.
+ */
+int apply_mcast(struct apply *ap, const struct proto_msg *m)
+{
+	int rc;
+
+	pthread_mutex_lock(&ap->mtx);
+	ap->sending = true;
+	pthread_cond_broadcast(&ap->cond);
+	pthread_mutex_unlock(&ap->mtx);
+	rc = daemon_send(ap->d, m);
+	pthread_mutex_lock(&ap->mtx);
+	ap->sending = false;
+	pthread_mutex_unlock(&ap->mtx);
+	return rc;
+}
+
+/* SYNC_BEGIN / SYNC_END / abort: the node's sync state. */
+static void apply_sync_state(struct apply *ap, uint32_t from,
+			     const struct proto_msg *m, bool abort_sync)
+{
+	struct daemon *d = ap->d;
+	const char *what = NULL;
+
+	pthread_mutex_lock(&d->mtx);
+	if (abort_sync) {
+		if (d->syncing)
+			what = "abandoned (the primary left)";
+		d->syncing = false;
+		ap->sync_id = 0;
+	} else if (m->type == PROTO_SYNC_BEGIN) {
+		ap->sync_id = m->sync_id;
+		ap->resends = 0;
+		d->syncing = true;
+		d->sync_permille = 0;
+		d->primary_id = from;
+		if (d->up_to_date) {
+			d->up_to_date = false;
+			d->meta.up_to_date = false;
+			daemon_store_meta_locked(d);
+		}
+		what = "started";
+	} else if (m->sync_id == ap->sync_id && d->syncing &&
+		   m->seq == ap->resends) {
+		/* every path we asked for again was sent before this END */
+		d->syncing = false;
+		d->up_to_date = true;
+		d->sync_permille = 1000;
+		d->primary_id = from;
+		d->meta.up_to_date = true;
+		for (unsigned int i = 0; i < d->n_peers; i++)
+			if (d->peers[i].node_id == from &&
+			    d->peers[i].have_state)
+				memcpy(d->meta.gen, d->peers[i].state.gen,
+				       META_GEN_SIZE);
+		meta_set_peer_sync(&d->meta, from, d->meta.gen);
+		daemon_store_meta_locked(d);
+		what = "complete: up to date";
+	}
+	pthread_mutex_unlock(&d->mtx);
+	if (what) {
+		log_notice("full sync from node %u %s " QB_XS
+			   " sync_id=%" PRIu64,
+			   from, what, m ? m->sync_id : 0);
+		daemon_post(d, DAEMON_EV_ANNOUNCE | DAEMON_EV_ROLE);
+	}
+}
+
+static bool apply_is_sync_data(unsigned int type)
+{
+	return type >= PROTO_SYNC_DIR && type <= PROTO_SYNC_XATTRS &&
+	       type != PROTO_SYNC_NEED;
+}
+
+/* One queued item.  Returns 1 when an op was applied (ack it). */
+static int apply_item(struct apply *ap, struct apply_item *it)
+{
+	const struct proto_msg *m = &it->msg;
+	struct daemon *d = ap->d;
+	bool up, syncing;
+	int rc;
+
+	if (it->abort_sync || m->type == PROTO_SYNC_BEGIN ||
+	    m->type == PROTO_SYNC_END) {
+		apply_sync_state(ap, it->from, it->abort_sync ? NULL : m,
+				 it->abort_sync);
+		return 0;
+	}
+	pthread_mutex_lock(&d->mtx);
+	up = d->up_to_date;
+	syncing = d->syncing;
+	pthread_mutex_unlock(&d->mtx);
+
+	if (apply_is_sync_data(m->type)) {
+		if (!syncing || m->sync_id != ap->sync_id)
+			return 0;
+		rc = apply_sync_msg(ap, it->from, m);
+		if (rc == -ENOENT || rc == -ENOTDIR) {
+			apply_resend_parent(ap, it->from, m->dir, m->path);
+		} else if (rc) {
+			log_warn("full sync: cannot apply %s to %s " QB_XS
+				 " %s",
+				 proto_type_name(m->type), m->path,
+				 strerror(-rc));
+			daemon_set_error(d, "sync %s %s: %s",
+					 proto_type_name(m->type), m->path,
+					 strerror(-rc));
+		}
+		return 0;
+	}
+	if (!proto_is_op(m->type) || (!up && !syncing))
+		return 0;
+	rc = apply_op(ap, m);
+	if (!rc && syncing &&
+	    (m->type == PROTO_OP_RENAME || m->type == PROTO_OP_LINK)) {
+		/* the source may not be synced yet (stale here): have the
+		 * destination sent again after the walk */
+		apply_resend(ap, it->from, m->dir, m->path2);
+		if (m->flags & RENAME_EXCHANGE)
+			apply_resend(ap, it->from, m->dir, m->path);
+	}
+	if (!rc) {
+		pthread_mutex_lock(&d->mtx);
+		d->applied_seq = m->seq;
+		d->ops_applied++;
+		if (m->type == PROTO_OP_WRITE)
+			d->bytes_applied += m->data_len;
+		pthread_mutex_unlock(&d->mtx);
+		return 1;
+	}
+	if (syncing) {
+		/* not synced yet: get it again, whole */
+		log_debug("op not applicable yet, asking for a resend " QB_XS
+			  " %s %s: %s",
+			  proto_type_name(m->type), m->path, strerror(-rc));
+		apply_resend(ap, it->from, m->dir, m->path);
+		if (m->type == PROTO_OP_RENAME || m->type == PROTO_OP_LINK)
+			apply_resend(ap, it->from, m->dir, m->path2);
+		return 1;
+	}
+	log_err("cannot apply a replicated operation: this replica is no longer up to date " QB_XS
+		" %s path=%s seq=%" PRIu64 ": %s",
+		proto_type_name(m->type), m->path ? m->path : "", m->seq,
+		strerror(-rc));
+	daemon_set_error(d, "%s %s failed: %s", proto_type_name(m->type),
+			 m->path ? m->path : "", strerror(-rc));
+	{
+		struct proto_msg nack = { .type = PROTO_CTL_NACK,
+					  .seq = m->seq };
+
+		apply_mcast(ap, &nack);
+	}
+	pthread_mutex_lock(&d->mtx);
+	d->up_to_date = false;
+	d->meta.up_to_date = false;
+	daemon_store_meta_locked(d);
+	pthread_mutex_unlock(&d->mtx);
+	daemon_post(d, DAEMON_EV_ANNOUNCE | DAEMON_EV_ROLE);
+	return 0;
+}
+
+static void *apply_thread(void *arg)
+{
+	struct apply *ap = arg;
+	struct apply_item *batch, *it;
+	uint64_t ack_seq;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&ap->mtx);
+		while (!ap->head && !ap->quit)
+			pthread_cond_wait(&ap->cond, &ap->mtx);
+		if (ap->quit) {
+			pthread_mutex_unlock(&ap->mtx);
+			break;
+		}
+		batch = ap->head;
+		ap->head = ap->tail = NULL;
+		ap->queued = 0;
+		pthread_cond_broadcast(&ap->cond);
+		pthread_mutex_unlock(&ap->mtx);
+
+		ack_seq = 0;
+		while ((it = batch)) {
+			batch = it->next;
+			if (apply_item(ap, it) == 1)
+				ack_seq = it->msg.seq;
+			free(it);
+		}
+		if (ack_seq) {
+			struct proto_msg ack = { .type = PROTO_CTL_ACK,
+						 .seq = ack_seq };
+
+			rc = apply_mcast(ap, &ack);
+			if (rc)
+				log_warn("cannot send an acknowledgement " QB_XS
+					 " seq=%" PRIu64 ": %s",
+					 ack_seq, strerror(-rc));
+		}
+	}
+	return NULL;
+}
+
+static int apply_push(struct apply *ap, struct apply_item *it)
+{
+	pthread_mutex_lock(&ap->mtx);
+	while (ap->queued > APPLY_QUEUE_MAX && !ap->sending && !ap->quit)
+		pthread_cond_wait(&ap->cond, &ap->mtx);
+	if (ap->quit) {
+		pthread_mutex_unlock(&ap->mtx);
+		free(it);
+		return -ESHUTDOWN;
+	}
+	if (ap->tail)
+		ap->tail->next = it;
+	else
+		ap->head = it;
+	ap->tail = it;
+	ap->queued += it->len + sizeof(*it);
+	pthread_cond_broadcast(&ap->cond);
+	pthread_mutex_unlock(&ap->mtx);
+	return 0;
+}
+
+int apply_enqueue(struct apply *ap, uint32_t from, const void *buf, size_t len)
+{
+	struct apply_item *it = calloc(1, sizeof(*it) + len);
+	int rc;
+
+	if (!it)
+		return -ENOMEM;
+	it->from = from;
+	it->len = len;
+	memcpy(it->buf, buf, len);
+	rc = proto_decode(it->buf, len, &it->msg);
+	if (rc) {
+		free(it);
+		return rc;
+	}
+	return apply_push(ap, it);
+}
+
+void apply_abort_sync(struct apply *ap)
+{
+	struct apply_item *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return;
+	it->abort_sync = true;
+	apply_push(ap, it);
+}
+
+int apply_start(struct apply **out, struct daemon *d)
+{
+	struct apply *ap = calloc(1, sizeof(*ap));
+	int i, rc;
+
+	if (!ap)
+		return -ENOMEM;
+	ap->d = d;
+	for (i = 0; i < APPLY_FD_CACHE; i++)
+		ap->fds[i].fd = -1;
+	ap->buf = malloc(PROTO_CHUNK_SIZE);
+	if (!ap->buf) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	pthread_mutex_init(&ap->mtx, NULL);
+	pthread_cond_init(&ap->cond, NULL);
+	rc = -pthread_create(&ap->thread, NULL, apply_thread, ap);
+	if (rc)
+		goto out_destroy;
+	*out = ap;
+	return 0;
+
+out_destroy:
+	pthread_cond_destroy(&ap->cond);
+	pthread_mutex_destroy(&ap->mtx);
+out_free:
+	free(ap->buf);
+	free(ap);
+	return rc;
+}
+
+void apply_stop(struct apply *ap)
+{
+	struct apply_item *it;
+
+	if (!ap)
+		return;
+	pthread_mutex_lock(&ap->mtx);
+	ap->quit = true;
+	pthread_cond_broadcast(&ap->cond);
+	pthread_mutex_unlock(&ap->mtx);
+	pthread_join(ap->thread, NULL);
+	while ((it = ap->head)) {
+		ap->head = it->next;
+		free(it);
+	}
+	apply_fds_flush(ap);
+	pthread_cond_destroy(&ap->cond);
+	pthread_mutex_destroy(&ap->mtx);
+	free(ap->buf);
+	free(ap);
+}

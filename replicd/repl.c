@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * repl.c - primary side: sequence numbers, multicast, flow control and
+ * acknowledgements; the struct front_repl hooks.
+ *
+ * A FUSE worker does lock -> apply locally -> submit -> unlock -> wait.
+ * submit assigns the next seq, encodes into the one shared buffer (it is
+ * only used under order_mtx), blocks while the unacknowledged bytes
+ * exceed max_inflight_bytes, multicasts and records the bytes.  wait
+ * blocks on ack_cond until every member of the ack set has acked the
+ * seq.  Acks are cumulative, so the inflight bytes are a difference of
+ * running totals kept in a ring indexed by seq.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "repl.h"
+#include "sync.h"
+#include "transport.h"
+
+#define REPL_RING	   65536u /* max ops in flight, power of two */
+#define REPL_MCAST_WAIT_MS 30000u /* give up on a stuck corosync */
+
+struct repl_member {
+	uint32_t id;
+	uint64_t acked;
+	bool confirmed; /* announced up to date since it joined */
+};
+
+struct repl {
+	struct daemon *d;
+	struct front_repl hooks;
+
+	pthread_mutex_t order_mtx;
+	uint8_t *buf;	   /* PROTO_MAX_MSG, order_mtx */
+	uint64_t next_seq; /* last seq assigned, order_mtx */
+
+	pthread_mutex_t ack_mtx; /* everything below */
+	pthread_cond_t ack_cond;
+	bool active;
+	unsigned int others; /* other CPG members */
+	size_t n_set;
+	struct repl_member set[DAEMON_MAX_PEERS];
+	uint64_t sent_seq;   /* last seq multicast */
+	uint64_t cum_total;  /* bytes multicast this session */
+	uint64_t *ring;	     /* cum_total after seq (seq % RING) */
+	uint64_t ops, bytes; /* replicated data counters */
+};
+
+static uint64_t repl_min_acked(const struct repl *r)
+{
+	uint64_t min = r->sent_seq;
+	size_t i;
+
+	for (i = 0; i < r->n_set; i++)
+		if (r->set[i].acked < min)
+			min = r->set[i].acked;
+	return min;
+}
+
+/* Would one more message overrun the window?  ack_mtx held. */
+static bool repl_window_full(const struct repl *r)
+{
+	uint64_t min, limit = r->d->cfg->max_inflight_bytes;
+
+	if (!r->n_set)
+		return false;
+	min = repl_min_acked(r);
+	if (r->sent_seq + 1 - min >= REPL_RING)
+		return true;
+	return r->cum_total - r->ring[min % REPL_RING] > limit;
+}
+
+static void repl_hook_lock(void *ctx)
+{
+	struct repl *r = ctx;
+
+	pthread_mutex_lock(&r->order_mtx);
+}
+
+static void repl_hook_unlock(void *ctx)
+{
+	struct repl *r = ctx;
+
+	pthread_mutex_unlock(&r->order_mtx);
+}
+
+static int repl_mcast(struct repl *r, long len)
+{
+	struct iovec iov = { .iov_base = r->buf, .iov_len = (size_t)len };
+
+	return transport_mcast(r->d->tr, &iov, 1, REPL_MCAST_WAIT_MS);
+}
+
+static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
+{
+	struct repl *r = ctx;
+	struct proto_msg m = *msg;
+	uint64_t seq;
+	long len;
+	int rc;
+
+	pthread_mutex_lock(&r->ack_mtx);
+	if (!r->active) {
+		pthread_mutex_unlock(&r->ack_mtx);
+		return -EIO;
+	}
+	if (!r->others) {
+		/* alone in the group: nobody to tell, nothing to wait for */
+		r->ops++;
+		if (m.type == PROTO_OP_WRITE)
+			r->bytes += m.data_len;
+		pthread_mutex_unlock(&r->ack_mtx);
+		return 0;
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+
+	seq = r->next_seq + 1;
+	m.seq = seq;
+	len = proto_encode(&m, r->buf, PROTO_MAX_MSG);
+	if (len < 0) {
+		log_err("cannot encode a %s for replication " QB_XS
+			" path=%s: %s",
+			proto_type_name(m.type), m.path ? m.path : "",
+			strerror((int)-len));
+		return len;
+	}
+
+	pthread_mutex_lock(&r->ack_mtx);
+	while (r->active && repl_window_full(r))
+		pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
+	if (!r->active) {
+		pthread_mutex_unlock(&r->ack_mtx);
+		return -EIO;
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+
+	rc = repl_mcast(r, len);
+	if (rc < 0) {
+		log_err("cannot multicast an operation: the secondaries miss it and will be resynced " QB_XS
+			" %s seq=%" PRIu64 ": %s",
+			proto_type_name(m.type), seq, strerror(-rc));
+		daemon_set_error(r->d, "multicast failed: %s", strerror(-rc));
+		pthread_mutex_lock(&r->ack_mtx);
+		r->n_set = 0;
+		pthread_cond_broadcast(&r->ack_cond);
+		pthread_mutex_unlock(&r->ack_mtx);
+		daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
+		return -EIO;
+	}
+	r->next_seq = seq;
+	sync_note_op(r->d->sync, &m);
+
+	pthread_mutex_lock(&r->ack_mtx);
+	r->sent_seq = seq;
+	r->cum_total += (uint64_t)len;
+	r->ring[seq % REPL_RING] = r->cum_total;
+	r->ops++;
+	if (m.type == PROTO_OP_WRITE)
+		r->bytes += m.data_len;
+	pthread_mutex_unlock(&r->ack_mtx);
+	return (int64_t)seq;
+}
+
+static bool repl_all_acked(const struct repl *r, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_set; i++)
+		if (r->set[i].acked < seq)
+			return false;
+	return true;
+}
+
+/* ack_timeout_ms: drop members that did not ack seq in time. */
+static void repl_drop_laggards(struct repl *r, uint64_t seq)
+{
+	size_t i = 0;
+
+	while (i < r->n_set) {
+		if (r->set[i].acked >= seq) {
+			i++;
+			continue;
+		}
+		log_warn(
+			"node %u did not acknowledge in time: it leaves the ack set and will be resynced " QB_XS
+			" seq=%" PRIu64 " acked=%" PRIu64,
+			r->set[i].id, seq, r->set[i].acked);
+		r->set[i] = r->set[--r->n_set];
+	}
+	pthread_cond_broadcast(&r->ack_cond);
+	daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
+}
+
+static int repl_hook_wait(void *ctx, uint64_t seq)
+{
+	struct repl *r = ctx;
+	uint32_t tmo = r->d->cfg->ack_timeout_ms;
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += tmo / 1000;
+	until.tv_nsec += (long)(tmo % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->ack_mtx);
+	for (;;) {
+		if (!r->active) {
+			rc = -EIO;
+			break;
+		}
+		if (repl_all_acked(r, seq))
+			break;
+		if (!tmo) {
+			pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
+		} else if (pthread_cond_timedwait(&r->ack_cond, &r->ack_mtx,
+						  &until) == ETIMEDOUT) {
+			repl_drop_laggards(r, seq);
+		}
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+	return rc;
+}
+
+int repl_new(struct repl **out, struct daemon *d)
+{
+	struct repl *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->buf = malloc(PROTO_MAX_MSG);
+	r->ring = calloc(REPL_RING, sizeof(*r->ring));
+	if (!r->buf || !r->ring) {
+		free(r->buf);
+		free(r->ring);
+		free(r);
+		return -ENOMEM;
+	}
+	r->d = d;
+	pthread_mutex_init(&r->order_mtx, NULL);
+	pthread_mutex_init(&r->ack_mtx, NULL);
+	pthread_cond_init(&r->ack_cond, NULL);
+	r->hooks.ctx = r;
+	r->hooks.lock = repl_hook_lock;
+	r->hooks.unlock = repl_hook_unlock;
+	r->hooks.submit = repl_hook_submit;
+	r->hooks.wait = repl_hook_wait;
+	*out = r;
+	return 0;
+}
+
+void repl_free(struct repl *r)
+{
+	if (!r)
+		return;
+	pthread_cond_destroy(&r->ack_cond);
+	pthread_mutex_destroy(&r->ack_mtx);
+	pthread_mutex_destroy(&r->order_mtx);
+	free(r->ring);
+	free(r->buf);
+	free(r);
+}
+
+const struct front_repl *repl_hooks(struct repl *r)
+{
+	return &r->hooks;
+}
+
+void repl_activate(struct repl *r, uint64_t first_seq, const uint32_t *ids,
+		   size_t n)
+{
+	size_t i;
+
+	pthread_mutex_lock(&r->order_mtx);
+	r->next_seq = first_seq - 1;
+	pthread_mutex_lock(&r->ack_mtx);
+	r->active = true;
+	r->sent_seq = first_seq - 1;
+	r->cum_total = 0;
+	r->ring[r->sent_seq % REPL_RING] = 0;
+	r->n_set = 0;
+	for (i = 0; i < n && r->n_set < DAEMON_MAX_PEERS; i++) {
+		r->set[r->n_set].id = ids[i];
+		r->set[r->n_set].acked = r->sent_seq;
+		r->set[r->n_set].confirmed = true;
+		r->n_set++;
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+	pthread_mutex_unlock(&r->order_mtx);
+}
+
+void repl_deactivate(struct repl *r)
+{
+	pthread_mutex_lock(&r->ack_mtx);
+	r->active = false;
+	r->n_set = 0;
+	pthread_cond_broadcast(&r->ack_cond);
+	pthread_mutex_unlock(&r->ack_mtx);
+}
+
+void repl_set_others(struct repl *r, unsigned int others)
+{
+	pthread_mutex_lock(&r->ack_mtx);
+	r->others = others;
+	pthread_mutex_unlock(&r->ack_mtx);
+}
+
+void repl_on_ack(struct repl *r, uint32_t node, uint64_t seq)
+{
+	size_t i;
+
+	pthread_mutex_lock(&r->ack_mtx);
+	for (i = 0; i < r->n_set; i++) {
+		if (r->set[i].id != node)
+			continue;
+		if (seq > r->set[i].acked) {
+			r->set[i].acked = seq;
+			pthread_cond_broadcast(&r->ack_cond);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+}
+
+int repl_drop(struct repl *r, uint32_t node)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&r->ack_mtx);
+	for (i = 0; i < r->n_set; i++) {
+		if (r->set[i].id == node) {
+			r->set[i] = r->set[--r->n_set];
+			found = 1;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&r->ack_cond);
+	pthread_mutex_unlock(&r->ack_mtx);
+	return found;
+}
+
+int repl_peer_state(struct repl *r, uint32_t node, int up_to_date)
+{
+	size_t i;
+	int stale = 0;
+
+	pthread_mutex_lock(&r->ack_mtx);
+	for (i = 0; i < r->n_set; i++) {
+		if (r->set[i].id != node)
+			continue;
+		if (up_to_date)
+			r->set[i].confirmed = true;
+		else
+			stale = r->set[i].confirmed;
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+	return stale;
+}
+
+void repl_order_lock(struct repl *r)
+{
+	pthread_mutex_lock(&r->order_mtx);
+}
+
+void repl_order_unlock(struct repl *r)
+{
+	pthread_mutex_unlock(&r->order_mtx);
+}
+
+void repl_add_locked(struct repl *r, uint32_t node)
+{
+	size_t i;
+
+	pthread_mutex_lock(&r->ack_mtx);
+	for (i = 0; i < r->n_set; i++)
+		if (r->set[i].id == node)
+			break;
+	if (i == r->n_set && r->n_set < DAEMON_MAX_PEERS) {
+		r->set[r->n_set].id = node;
+		r->n_set++;
+	}
+	if (i < DAEMON_MAX_PEERS) {
+		r->set[i].acked = r->sent_seq;
+		r->set[i].confirmed = false;
+	}
+	pthread_cond_broadcast(&r->ack_cond);
+	pthread_mutex_unlock(&r->ack_mtx);
+}
+
+int repl_send_locked(struct repl *r, const struct proto_msg *msg)
+{
+	long len = proto_encode(msg, r->buf, PROTO_MAX_MSG);
+
+	if (len < 0)
+		return (int)len;
+	return repl_mcast(r, len);
+}
+
+size_t repl_ackset(struct repl *r, uint32_t *ids, uint64_t *acked, size_t max)
+{
+	size_t i, n;
+
+	pthread_mutex_lock(&r->ack_mtx);
+	n = r->n_set < max ? r->n_set : max;
+	for (i = 0; i < n; i++) {
+		ids[i] = r->set[i].id;
+		if (acked)
+			acked[i] = r->set[i].acked;
+	}
+	pthread_mutex_unlock(&r->ack_mtx);
+	return n;
+}
+
+void repl_get_stats(struct repl *r, struct repl_stats *out)
+{
+	pthread_mutex_lock(&r->ack_mtx);
+	out->seq = r->sent_seq;
+	out->ops = r->ops;
+	out->bytes = r->bytes;
+	out->active = r->active;
+	pthread_mutex_unlock(&r->ack_mtx);
+}

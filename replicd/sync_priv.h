@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sync_priv.h - shared by sync.c (sessions, thread, API) and sync_walk.c
+ * (the walk of one directory tree).  Not for other modules.
+ */
+#ifndef REPLICD_SYNC_PRIV_H
+#define REPLICD_SYNC_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+#include "proto.h"
+
+#define SYNC_SUMS_BATCH	    64u /* chunks per SYNC_SUMS (4 MiB) */
+#define SYNC_DATA_CHUNKS    (PROTO_MAX_DATA / PROTO_CHUNK_SIZE)
+#define SYNC_DIRECT_MAX	    2048 /* files up to this size: data, no sums */
+#define SYNC_NEED_TIMEOUT_S 60	 /* target silent: give the session up */
+#define SYNC_MAX_DEPTH	    256
+#define SYNC_MAX_QUEUE	    DAEMON_MAX_PEERS
+#define SYNC_NAMES_MAX	    (PROTO_MAX_MSG - PROTO_HDR_SIZE - PROTO_MAX_PATH - 256)
+
+struct sync_req {
+	struct sync_req *next;
+	uint64_t count; /* requests for this path it answers */
+	unsigned int dir;
+	char path[];
+};
+
+struct sync_link {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+struct sync {
+	struct daemon *d;
+	pthread_t thread;
+
+	pthread_mutex_t mtx; /* protects up to "order lock" */
+	pthread_cond_t cond;
+	bool quit;
+	uint32_t queue[SYNC_MAX_QUEUE];
+	unsigned int n_queue;
+	uint32_t target; /* current session, 0 = none */
+	uint64_t sync_id;
+	bool cancel; /* abort the current session */
+	bool need_ready;
+	uint64_t need_offset;
+	uint32_t need_len;
+	uint8_t need[SYNC_SUMS_BATCH / 8];
+	struct sync_req *reqs, *reqs_tail;
+	uint64_t served;      /* resend requests served, this session */
+	uint64_t total, done; /* progress, bytes (+ 4 KiB per entry) */
+	uint32_t counter;
+
+	/* order lock: paths of the walk, rewritten by sync_note_op() */
+	unsigned int depth;
+	char *stack[SYNC_MAX_DEPTH];
+	bool stack_gone[SYNC_MAX_DEPTH]; /* replaced or removed meanwhile */
+	char file[PROTO_MAX_PATH + 1];
+	bool file_gone;
+
+	/* sync thread only */
+	bool names_only; /* sync_tree(): the listing, not the children */
+	struct sync_link *links;
+	size_t n_links, cap_links;
+	uint8_t *buf;  /* SYNC_DATA_CHUNKS chunks */
+	uint8_t *xbuf; /* xattrs / names */
+};
+
+/* sync_walk.c (sync thread) */
+int sync_open(struct sync *s, unsigned int dir, const char *path, int flags);
+bool sync_cancelled(struct sync *s);
+void sync_progress_add(struct sync *s, uint64_t n);
+/* Send m to the session's target with the repl buffer; order lock held. */
+int sync_send_locked(struct sync *s, struct proto_msg *m);
+void sync_links_clear(struct sync *s);
+/* Sync one path of dir whole: the nearest existing ancestor when path
+ * is gone (the walk's root "", or a resend). */
+int sync_path(struct sync *s, unsigned int dir, const char *path);
+
+#endif /* REPLICD_SYNC_PRIV_H */
