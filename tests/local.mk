@@ -4,3 +4,4 @@ TESTS += tests/style/style.sh
 EXTRA_DIST += tests/style/style.sh
 
 include $(srcdir)/tests/e2e/e2e.mk
+include $(srcdir)/tests/e2e/replicd.mk
