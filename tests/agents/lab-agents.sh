@@ -285,6 +285,7 @@ assert_fail -m "ocf-tester left no address behind" has_addr "$B" 10.99.0.60
 
 assert_ok -m "$A boots again" power_on "$A"
 wait_until 30 "$A is back: n1 and n2 online" online_is "$B" "n1 n2"
+wait_until 30 "the cluster settled (DC idle)" cluster_idle "$B"
 assert_ok -m "vip stays on $B" resource_on vip "$B" "$B"
 assert_fail -m "$VIP is not on $A" has_addr "$A" "$VIP"
 

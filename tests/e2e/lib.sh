@@ -250,6 +250,15 @@ first_up() {
 	"$LAB_BIN" nodes --running 2>/dev/null | grep -m1 '^n'
 }
 
+# cluster_idle NODE: seen from NODE, a DC is elected and its controller is
+# idle (S_IDLE), so resource placement has settled after a node came back.
+cluster_idle() {
+	local dc
+	dc=$("$LAB_BIN" exec "$1" crmadmin -D 2>/dev/null | sed -n 's/.*is: *//p')
+	[ -n "$dc" ] || return 1
+	"$LAB_BIN" exec "$1" crmadmin -S "$dc" 2>/dev/null | grep -q 'S_IDLE'
+}
+
 resource_node() {
 	local via=${2:-} out
 	[ -n "$via" ] || via=$(first_up) || return 1
