@@ -88,6 +88,10 @@ static void apply_sync_state(struct apply *ap, uint32_t from,
 				memcpy(d->meta.gen, d->peers[i].state.gen,
 				       META_GEN_SIZE);
 		meta_set_peer_sync(&d->meta, from, d->meta.gen);
+		/* who holds the reference now: a tie breaker when every
+		 * replica is a secondary (mirrorfs prefers the last primary) */
+		d->meta.last_primary_id = from;
+		d->meta.last_primary_name[0] = '\0';
 		daemon_store_meta_locked(d);
 		what = "complete: up to date";
 	}
@@ -118,6 +122,20 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 	    m->type == PROTO_SYNC_END) {
 		apply_sync_state(ap, it->from, it->abort_sync ? NULL : m,
 				 it->abort_sync);
+		/* before anything of the session is applied: our hard links
+		 * may not be the primary's, the sync makes its own */
+		if (!it->abort_sync && m->type == PROTO_SYNC_BEGIN) {
+			rc = apply_unshare_all(ap);
+			if (rc) {
+				log_err("full sync: cannot separate the hard-linked files of this replica, the sync is refused " QB_XS
+					" %s",
+					strerror(-rc));
+				daemon_set_error(
+					d, "sync: separating hard links: %s",
+					strerror(-rc));
+				apply_sync_state(ap, it->from, NULL, true);
+			}
+		}
 		return 0;
 	}
 	pthread_mutex_lock(&d->mtx);
@@ -129,7 +147,13 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		if (!syncing || m->sync_id != ap->sync_id)
 			return 0;
 		rc = apply_sync_msg(ap, it->from, m);
-		if (rc == -ENOENT || rc == -ENOTDIR) {
+		if ((rc == -ENOENT || rc == -ENOTDIR) &&
+		    m->type == PROTO_SYNC_HARDLINK) {
+			/* we lack the other name: both again (the primary
+			 * then forgets that we hold them) */
+			apply_resend(ap, it->from, m->dir, m->path);
+			apply_resend(ap, it->from, m->dir, m->path2);
+		} else if (rc == -ENOENT || rc == -ENOTDIR) {
 			apply_resend_parent(ap, it->from, m->dir, m->path);
 		} else if (rc) {
 			log_warn("full sync: cannot apply %s to %s " QB_XS

@@ -597,21 +597,143 @@ out_free:
 	return rc;
 }
 
+/*
+ * Give name (under dfd) an inode of its own holding the same bytes, owner,
+ * mode, times and xattrs are left to the sync.  The name is briefly
+ * missing; a crash then leaves it to the next sync.  0 or -errno.
+ */
+static int apply_unshare(struct apply *ap, int dfd, const char *name)
+{
+	int src, dst, rc = 0;
+	ssize_t n;
+	off_t off = 0;
+
+	src = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (src < 0)
+		return -errno;
+	dst = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (dst < 0) {
+		rc = -errno;
+		goto out_src;
+	}
+	for (;;) {
+		loff_t in = off, out = off;
+
+		n = copy_file_range(src, &in, dst, &out, 1u << 30, 0);
+		if (n < 0 && (errno == EXDEV || errno == EOPNOTSUPP ||
+			      errno == ENOSYS || errno == EINVAL)) {
+			/* no in-kernel copy here: through our buffer */
+			n = pread(src, ap->buf, PROTO_CHUNK_SIZE, off);
+			if (n > 0)
+				rc = apply_pwrite(dst, ap->buf, (size_t)n, off);
+		}
+		if (n < 0)
+			rc = -errno;
+		if (n <= 0 || rc)
+			break;
+		off += n;
+	}
+	if (rc)
+		goto out_dst;
+	apply_fds_flush(ap);
+	if (unlinkat(dfd, name, 0) || linkat(dst, "", dfd, name, AT_EMPTY_PATH))
+		rc = -errno;
+out_dst:
+	close(dst);
+out_src:
+	close(src);
+	return rc;
+}
+
+/* Every regular file below dfd with several names gets one inode per
+ * name (the bytes are kept).  0 or the first -errno. */
+static int apply_unshare_tree(struct apply *ap, int dfd, int depth,
+			      uint64_t *count)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int fd, rc = 0, rc2;
+
+	if (depth > 256)
+		return -ELOOP;
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dp = fdopendir(fd);
+	if (!dp) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dp))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		rc2 = 0;
+		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+			rc2 = apply_unshare(ap, dirfd(dp), de->d_name);
+			if (!rc2)
+				(*count)++;
+		} else if (S_ISDIR(st.st_mode)) {
+			fd = openat(dirfd(dp), de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+			rc2 = fd < 0 ? -errno :
+				       apply_unshare_tree(ap, fd, depth + 1,
+							  count);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (rc2 && !rc)
+			rc = rc2;
+	}
+	closedir(dp);
+	return rc;
+}
+
+int apply_unshare_all(struct apply *ap)
+{
+	uint64_t count = 0;
+	unsigned int i;
+	int rc = 0, rc2, fd;
+
+	for (i = 0; i < ap->d->cfg->n_dirs; i++) {
+		fd = apply_openat2(ap->d->root_fd[i], "",
+				   O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0) {
+			rc2 = fd;
+		} else {
+			rc2 = apply_unshare_tree(ap, fd, 0, &count);
+			close(fd);
+		}
+		if (rc2 && !rc)
+			rc = rc2;
+	}
+	if (count)
+		log_info(
+			"full sync: %" PRIu64
+			" hard-linked names of this replica made separate files; the sync links them again as the primary has them",
+			count);
+	return rc;
+}
+
 static int apply_sync_file(struct apply *ap, const struct proto_msg *m,
 			   struct apply_at *at)
 {
 	struct stat st;
 	int fd, rc = 0;
 
-	if (!fstatat(at->fd, at->name, &st, AT_SYMLINK_NOFOLLOW) &&
-	    (!S_ISREG(st.st_mode) ||
-	     (st.st_nlink > 1 && (m->attr.mask & PROTO_A_SIZE)))) {
-		/* the primary's file has one name (A_SIZE set): a stale hard
-		 * link here would let our data leak into another name, so
-		 * start from a fresh inode.  Several names there: keep the
-		 * inode, the links are the primary's too. */
-		apply_fds_flush(ap);
-		rc = apply_remove(at->fd, at->name, 0);
+	if (!fstatat(at->fd, at->name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISREG(st.st_mode)) {
+			apply_fds_flush(ap);
+			rc = apply_remove(at->fd, at->name, 0);
+		} else if (st.st_nlink > 1 && (m->attr.mask & PROTO_A_SIZE)) {
+			/* the primary's file has one name (A_SIZE set): our
+			 * other names were linked in this session by an op
+			 * that did not reach the primary's result */
+			rc = apply_unshare(ap, at->fd, at->name);
+		}
 		if (rc)
 			return rc;
 	}

@@ -83,6 +83,11 @@ void apply_resend(struct apply *ap, uint32_t primary, unsigned int dir,
 void apply_resend_parent(struct apply *ap, uint32_t primary, unsigned int dir,
 			 const char *path);
 
+/* At SYNC_BEGIN: every regular file with several names becomes one file
+ * per name (same bytes), so that the only hard links left are the ones
+ * this session makes, which are the primary's.  0 or -errno. */
+int apply_unshare_all(struct apply *ap);
+
 /* Close the cached fds (namespace changes, stop). */
 void apply_fds_flush(struct apply *ap);
 

@@ -7,7 +7,8 @@ replicd_replicd_SOURCES = replicd/main.c replicd/daemon.c replicd/daemon.h \
 	replicd/transport.h replicd/transport_cpg.c \
 	replicd/repl.c replicd/repl.h \
 	replicd/apply.c replicd/apply.h replicd/apply_fs.c replicd/apply_priv.h \
-	replicd/sync.c replicd/sync.h replicd/sync_walk.c replicd/sync_priv.h
+	replicd/sync.c replicd/sync.h replicd/sync_walk.c replicd/sync_link.c \
+	replicd/sync_priv.h
 replicd_replicd_CFLAGS = $(AM_CFLAGS) $(QB_CFLAGS) $(CPG_CFLAGS) \
 	$(QUORUM_CFLAGS) $(FUSE_CFLAGS) $(XXHASH_CFLAGS) $(BLKID_CFLAGS) \
 	-pthread

@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "proto.h"
@@ -906,4 +907,37 @@ int proto_xattrs_put(uint8_t *buf, size_t len, uint32_t *pos, const char *name,
 		memcpy(p + 2 + n + 1 + 4, value, value_len);
 	*pos += (uint32_t)need;
 	return 0;
+}
+
+/* Is p the path from (fl bytes), or below it? */
+static bool proto_under(const char *p, const char *from, size_t fl)
+{
+	return fl && !strncmp(p, from, fl) && (p[fl] == '\0' || p[fl] == '/');
+}
+
+int proto_rename_path(const struct proto_msg *op, const char *p,
+		      char out[PROTO_MAX_PATH + 1])
+{
+	const char *from = op->path, *to = op->path2;
+	size_t fl = strlen(from), tl = strlen(to), pl = strlen(p);
+	bool xchg = op->flags & WIRE_RENAME_EXCHANGE;
+
+	if (!p[0])
+		return 0;
+	if (!proto_under(p, from, fl)) {
+		if (!proto_under(p, to, tl))
+			return 0;
+		if (!xchg)
+			return -1; /* replaced by the source */
+		/* an exchange: what was below to is now below from */
+		from = op->path2;
+		to = op->path;
+		fl = tl;
+		tl = strlen(to);
+	}
+	if (tl + (pl - fl) > PROTO_MAX_PATH)
+		return -1;
+	memcpy(out, to, tl);
+	memcpy(out + tl, p + fl, pl - fl + 1);
+	return 1;
 }

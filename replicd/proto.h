@@ -188,6 +188,15 @@ int proto_path_valid(const char *path, size_t len);
  * name after *pos (start with *pos = 0) or NULL at the end. */
 const char *proto_dir_next(const struct proto_msg *msg, uint32_t *pos);
 
+/*
+ * Where the path p is after the OP_RENAME op (RENAME_EXCHANGE included):
+ * 1 moved (the new path in out), 0 untouched, -1 gone (replaced by the
+ * rename's source, or longer than PROTO_MAX_PATH now).  "" (the root)
+ * never moves.  Pure.
+ */
+int proto_rename_path(const struct proto_msg *op, const char *p,
+		      char out[PROTO_MAX_PATH + 1]);
+
 /* Iterate the (name, value) pairs of a SYNC_XATTRS body.  Returns 1 and
  * fills name/value/value_len, or 0 at the end.  Decoding already checked
  * the layout, so this cannot fail on a decoded message. */

@@ -144,6 +144,7 @@ static int sync_serve_and_end(struct sync *s)
 	bool cancel;
 	int rc = 0;
 
+again:
 	for (;;) {
 		pthread_mutex_lock(&s->mtx);
 		r = s->reqs;
@@ -163,7 +164,10 @@ static int sync_serve_and_end(struct sync *s)
 		log_debug("full sync: resending %s", r->path);
 		/* taken off the queue first: a repeat arriving meanwhile is
 		 * queued again and served after this */
-		rc = sync_path(s, r->dir, r->path);
+		repl_order_lock(s->d->repl);
+		sync_links_forget(s, r->dir, r->path);
+		repl_order_unlock(s->d->repl);
+		rc = sync_path(s, r->dir, r->path, true);
 		if (!rc)
 			rc = sync_parent_attr(s, r->dir, r->path);
 		pthread_mutex_lock(&s->mtx);
@@ -176,12 +180,21 @@ static int sync_serve_and_end(struct sync *s)
 	repl_order_lock(s->d->repl);
 	pthread_mutex_lock(&s->mtx);
 	m.seq = s->served;
+	if (s->reqs && !s->cancel && !s->quit) {
+		/* a live op queued one since the queue looked empty */
+		pthread_mutex_unlock(&s->mtx);
+		repl_order_unlock(s->d->repl);
+		goto again;
+	}
 	if (s->cancel || s->quit) {
 		rc = -ECANCELED;
 	} else {
 		rc = sync_send_locked(s, &m);
-		if (!rc)
+		if (!rc) {
 			repl_add_locked(s->d->repl, s->target);
+			/* the target follows every op from now on */
+			sync_links_clear(s);
+		}
 	}
 	pthread_mutex_unlock(&s->mtx);
 	repl_order_unlock(s->d->repl);
@@ -209,6 +222,9 @@ static int sync_session(struct sync *s)
 	s->total = total ? total : 1;
 	s->done = 0;
 	pthread_mutex_unlock(&s->mtx);
+	repl_order_lock(d->repl);
+	sync_links_clear(s); /* the previous session's */
+	repl_order_unlock(d->repl);
 	log_notice("full sync to node %u started " QB_XS " sync_id=%" PRIu64
 		   " size~%" PRIu64,
 		   s->target, s->sync_id, total);
@@ -224,8 +240,7 @@ static int sync_session(struct sync *s)
 	if (!rc)
 		rc = sync_send_simple(s, PROTO_SYNC_BEGIN, 0);
 	for (i = 0; !rc && i < d->cfg->n_dirs; i++)
-		rc = sync_path(s, i, "");
-	sync_links_clear(s);
+		rc = sync_path(s, i, "", false);
 	if (!rc)
 		rc = sync_serve_and_end(s);
 	if (!rc)
@@ -244,6 +259,13 @@ static void *sync_thread(void *arg)
 	while (!s->quit) {
 		if (s->target && s->cancel) {
 			struct sync_req *r;
+
+			/* lock order: the order lock before ours */
+			pthread_mutex_unlock(&s->mtx);
+			repl_order_lock(s->d->repl);
+			sync_links_clear(s);
+			repl_order_unlock(s->d->repl);
+			pthread_mutex_lock(&s->mtx);
 
 			while ((r = s->reqs)) {
 				s->reqs = r->next;
@@ -266,6 +288,11 @@ static void *sync_thread(void *arg)
 			s->need_ready = false;
 			pthread_mutex_unlock(&s->mtx);
 			rc = sync_session(s);
+			if (rc) {
+				repl_order_lock(s->d->repl);
+				sync_links_clear(s);
+				repl_order_unlock(s->d->repl);
+			}
 			pthread_mutex_lock(&s->mtx);
 			if (rc) {
 				log_warn("full sync to node %u aborted " QB_XS
@@ -389,9 +416,37 @@ void sync_cancel(struct sync *s, uint32_t node)
 	pthread_mutex_unlock(&s->mtx);
 }
 
-void sync_on_message(struct sync *s, uint32_t from, const struct proto_msg *msg)
+int sync_req_add(struct sync *s, unsigned int dir, const char *path,
+		 uint64_t count)
 {
 	struct sync_req *r;
+	size_t n;
+
+	/* one pending request per path: serving it later covers the
+	 * repeats (it reads the state of that later moment) */
+	for (r = s->reqs; r; r = r->next)
+		if (r->dir == dir && !strcmp(r->path, path)) {
+			r->count += count;
+			return 0;
+		}
+	n = strlen(path);
+	r = calloc(1, sizeof(*r) + n + 1);
+	if (!r)
+		return -ENOMEM;
+	r->dir = dir;
+	r->count = count;
+	memcpy(r->path, path, n + 1);
+	if (s->reqs_tail)
+		s->reqs_tail->next = r;
+	else
+		s->reqs = r;
+	s->reqs_tail = r;
+	pthread_cond_broadcast(&s->cond);
+	return 0;
+}
+
+void sync_on_message(struct sync *s, uint32_t from, const struct proto_msg *msg)
+{
 	size_t n;
 
 	pthread_mutex_lock(&s->mtx);
@@ -406,27 +461,7 @@ void sync_on_message(struct sync *s, uint32_t from, const struct proto_msg *msg)
 		s->need_offset = msg->offset;
 		s->need_ready = true;
 	} else if (msg->type == PROTO_SYNC_RESEND) {
-		/* one pending request per path: serving it later covers the
-		 * repeats (it reads the state of that later moment) */
-		for (r = s->reqs; r; r = r->next)
-			if (r->dir == msg->dir && !strcmp(r->path, msg->path))
-				break;
-		if (r) {
-			r->count++;
-			goto out_unlock;
-		}
-		n = strlen(msg->path);
-		r = calloc(1, sizeof(*r) + n + 1);
-		if (!r)
-			goto out_unlock;
-		r->dir = msg->dir;
-		r->count = 1;
-		memcpy(r->path, msg->path, n + 1);
-		if (s->reqs_tail)
-			s->reqs_tail->next = r;
-		else
-			s->reqs = r;
-		s->reqs_tail = r;
+		sync_req_add(s, msg->dir, msg->path, 1);
 	}
 	pthread_cond_broadcast(&s->cond);
 out_unlock:

@@ -29,7 +29,9 @@ struct sync_req {
 	char path[];
 };
 
+/* A name the target holds for an inode of the primary (sync_link.c). */
 struct sync_link {
+	unsigned int dir;
 	dev_t dev;
 	ino_t ino;
 	char *path;
@@ -62,14 +64,21 @@ struct sync {
 	bool stack_gone[SYNC_MAX_DEPTH]; /* replaced or removed meanwhile */
 	char file[PROTO_MAX_PATH + 1];
 	bool file_gone;
+	char tmp[PROTO_MAX_PATH + 1]; /* scratch for proto_rename_path() */
+
+	struct sync_link *links; /* for the whole session, resends too */
+	size_t n_links, cap_links;
 
 	/* sync thread only */
 	bool names_only; /* sync_tree(): the listing, not the children */
-	struct sync_link *links;
-	size_t n_links, cap_links;
-	uint8_t *buf;  /* SYNC_DATA_CHUNKS chunks */
-	uint8_t *xbuf; /* xattrs / names */
+	uint8_t *buf;	 /* SYNC_DATA_CHUNKS chunks */
+	uint8_t *xbuf;	 /* xattrs / names */
 };
+
+/* sync.c: queue a resend of path (s->mtx held); count = how many of the
+ * target's requests it answers (0: the primary's own).  0 or -ENOMEM. */
+int sync_req_add(struct sync *s, unsigned int dir, const char *path,
+		 uint64_t count);
 
 /* sync_walk.c (sync thread) */
 int sync_open(struct sync *s, unsigned int dir, const char *path, int flags);
@@ -77,9 +86,28 @@ bool sync_cancelled(struct sync *s);
 void sync_progress_add(struct sync *s, uint64_t n);
 /* Send m to the session's target with the repl buffer; order lock held. */
 int sync_send_locked(struct sync *s, struct proto_msg *m);
+
+/* sync_link.c (order lock held) */
 void sync_links_clear(struct sync *s);
+/* The target holds path for this inode now.  0 or -ENOMEM. */
+int sync_links_add(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
+		   const char *path);
+/* Another name than path the target holds for st's inode, or NULL. */
+const char *sync_links_find(struct sync *s, unsigned int dir,
+			    const struct stat *st, const char *path);
+/* The target asked for path again: forget what it holds at or below it. */
+void sync_links_forget(struct sync *s, unsigned int dir, const char *path);
+/* Follow a live operation in the table; when it reached an inode the
+ * target holds through a name the target may not have linked to it yet,
+ * queue resends of every name involved. */
+void sync_links_note(struct sync *s, const struct proto_msg *op);
 /* Sync one path of dir whole: the nearest existing ancestor when path
- * is gone (the walk's root "", or a resend). */
-int sync_path(struct sync *s, unsigned int dir, const char *path);
+ * is gone (the walk's root "", or a resend: the target, or a live op the
+ * target applied to a stale name, needs path again). */
+int sync_path(struct sync *s, unsigned int dir, const char *path, bool resend);
+
+/* sync_file() flags (sync_walk.c) */
+#define SYNC_F_RESEND  0x1u
+#define SYNC_F_CONTENT 0x2u
 
 #endif /* REPLICD_SYNC_PRIV_H */

@@ -66,28 +66,15 @@ static void sync_attr_of(const struct stat *st, struct proto_attr *a)
 	a->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
 }
 
-/* rewrite p if op renames it or one of its parents */
-static void sync_rewrite(char *p, const char *from, const char *to)
-{
-	size_t fl = strlen(from), tl = strlen(to), pl = strlen(p);
-	char tmp[PROTO_MAX_PATH + 1];
-
-	if (!fl || pl < fl || memcmp(p, from, fl) ||
-	    (p[fl] != '\0' && p[fl] != '/'))
-		return;
-	if (tl + (pl - fl) > PROTO_MAX_PATH)
-		return;
-	memcpy(tmp, to, tl);
-	memcpy(tmp + tl, p + fl, pl - fl + 1);
-	memcpy(p, tmp, tl + (pl - fl) + 1);
-}
-
 void sync_note_op(struct sync *s, const struct proto_msg *op)
 {
-	bool xchg;
 	unsigned int i;
 
-	if (!s || !s->depth)
+	if (!s)
+		return;
+	if (s->n_links)
+		sync_links_note(s, op);
+	if (!s->depth && !s->file[0])
 		return;
 	if (op->type == PROTO_OP_UNLINK || op->type == PROTO_OP_RMDIR) {
 		if (!strcmp(op->path, s->file))
@@ -99,22 +86,23 @@ void sync_note_op(struct sync *s, const struct proto_msg *op)
 	}
 	if (op->type != PROTO_OP_RENAME)
 		return;
-	/* what the destination named before is replaced (or, for an
-	 * exchange, moves to the source name) */
-	xchg = op->flags & RENAME_EXCHANGE;
-	if (!strcmp(op->path2, s->file)) {
-		if (xchg)
-			snprintf(s->file, sizeof(s->file), "%s", op->path);
-		else
-			s->file_gone = true;
-	} else {
-		sync_rewrite(s->file, op->path, op->path2);
+	switch (proto_rename_path(op, s->file, s->tmp)) {
+	case 1:
+		memcpy(s->file, s->tmp, strlen(s->tmp) + 1);
+		break;
+	case -1:
+		s->file_gone = true;
+		break;
 	}
 	for (i = 0; i < s->depth; i++) {
-		if (!strcmp(op->path2, s->stack[i]) && !xchg)
+		switch (proto_rename_path(op, s->stack[i], s->tmp)) {
+		case 1:
+			memcpy(s->stack[i], s->tmp, strlen(s->tmp) + 1);
+			break;
+		case -1:
 			s->stack_gone[i] = true;
-		else
-			sync_rewrite(s->stack[i], op->path, op->path2);
+			break;
+		}
 	}
 }
 
@@ -245,24 +233,92 @@ static int sync_send_data(struct sync *s, unsigned int dir, int fd,
 	return rc;
 }
 
-/* A regular file: SYNC_FILE, sums, needed data, attributes. */
-static int sync_file(struct sync *s, unsigned int dir, const char *path)
+/* Open path for reading only if it is still a regular file (never a
+ * device or fifo a live op put there meanwhile).  fd or -errno; -ENOENT
+ * when it is gone or no longer a regular file: the live operation that
+ * changed it told the target.  Order lock held. */
+static int sync_open_reg(struct sync *s, unsigned int dir, const char *path,
+			 struct stat *st)
+{
+	char proc[64];
+	int pfd, fd;
+
+	pfd = sync_open(s, dir, path, O_PATH);
+	if (pfd < 0)
+		return pfd == -ELOOP ? -ENOENT : pfd;
+	if (fstat(pfd, st)) {
+		fd = -errno;
+	} else if (!S_ISREG(st->st_mode)) {
+		fd = -ENOENT;
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	close(pfd);
+	return fd;
+}
+
+/* A regular file: SYNC_FILE, sums, needed data, attributes; or one
+ * SYNC_HARDLINK when the target holds its inode under another name
+ * already.  flags: SYNC_F_RESEND (the target asked for path: an op on the
+ * inode may be missing there, so the inode travels again through that
+ * other name before path is linked to it), SYNC_F_CONTENT (send the
+ * content, never a link). */
+static int sync_file(struct sync *s, unsigned int dir, const char *path,
+		     unsigned int flags)
 {
 	struct proto_msg m = { .type = PROTO_SYNC_FILE, .dir = (uint16_t)dir };
 	uint8_t sums[SYNC_SUMS_BATCH * PROTO_SUM_SIZE];
 	uint8_t bm[SYNC_SUMS_BATCH / 8];
+	char other[PROTO_MAX_PATH + 1];
 	uint64_t nchunks, first;
 	uint32_t n, i, bm_len;
+	const char *o = NULL;
 	struct stat st;
 	ssize_t got;
-	int fd, rc;
+	int fd, rc = 0;
 
 	repl_order_lock(s->d->repl);
 	snprintf(s->file, sizeof(s->file), "%s", path);
 	s->file_gone = false;
-	fd = sync_open(s, dir, path, O_RDONLY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = fd < 0 ? fd : -errno;
+	fd = sync_open_reg(s, dir, path, &st);
+	if (fd < 0) {
+		rc = fd;
+		repl_order_unlock(s->d->repl);
+		goto out_close;
+	}
+	if (st.st_nlink > 1 && !(flags & SYNC_F_CONTENT))
+		o = sync_links_find(s, dir, &st, s->file);
+	if (o && (flags & SYNC_F_RESEND)) {
+		snprintf(other, sizeof(other), "%s", o);
+		log_debug("full sync: %s again, through %s", path, other);
+		s->file[0] = '\0';
+		repl_order_unlock(s->d->repl);
+		close(fd);
+		rc = sync_file(s, dir, other, SYNC_F_CONTENT);
+		return rc ? rc : sync_file(s, dir, path, 0);
+	}
+	if (o) {
+		struct proto_msg hl = { .type = PROTO_SYNC_HARDLINK,
+					.dir = (uint16_t)dir,
+					.path = o,
+					.path2 = s->file };
+
+		rc = sync_send_locked(s, &hl);
+		log_debug("full sync: %s links to %s", s->file, o);
+	}
+	/* ENOMEM: the name is not remembered, a later one travels whole */
+	if (st.st_nlink > 1 && !rc) {
+		sync_links_add(s, dir, st.st_dev, st.st_ino, s->file);
+		if (!o)
+			log_debug(
+				"full sync: %s travels whole (inode %lu, %lu names)",
+				s->file, (unsigned long)st.st_ino,
+				(unsigned long)st.st_nlink);
+	}
+	if (o || rc) {
 		repl_order_unlock(s->d->repl);
 		goto out_close;
 	}
@@ -347,64 +403,26 @@ static int sync_path_join(char *out, const char *dir, const char *name)
 	return n < 0 || n > (int)PROTO_MAX_PATH ? -ENAMETOOLONG : 0;
 }
 
-static const char *sync_link_find(struct sync *s, const struct stat *st,
-				  const char *path)
-{
-	struct sync_link *l;
-	size_t i;
-
-	for (i = 0; i < s->n_links; i++)
-		if (s->links[i].dev == st->st_dev &&
-		    s->links[i].ino == st->st_ino)
-			return s->links[i].path;
-	if (s->n_links == s->cap_links) {
-		size_t cap = s->cap_links ? 2 * s->cap_links : 64;
-
-		l = realloc(s->links, cap * sizeof(*l));
-		if (!l)
-			return NULL;
-		s->links = l;
-		s->cap_links = cap;
-	}
-	s->links[s->n_links].path = strdup(path);
-	if (!s->links[s->n_links].path)
-		return NULL;
-	s->links[s->n_links].dev = st->st_dev;
-	s->links[s->n_links].ino = st->st_ino;
-	s->n_links++;
-	return NULL;
-}
-
-void sync_links_clear(struct sync *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_links; i++)
-		free(s->links[i].path);
-	s->n_links = 0;
-}
-
-/* symlink, fifo, socket, device, or a further name of a hard link:
- * read and send under the order lock. */
+/* symlink, fifo, socket or device: read and send under the order lock.
+ * Anything else there now was put there by a live op, which told the
+ * target. */
 static int sync_small(struct sync *s, unsigned int dir, int dfd,
-		      const char *name, const char *path, const char *first)
+		      const char *name, const char *path)
 {
 	struct proto_msg m = { .dir = (uint16_t)dir, .path = path };
 	char target[PROTO_MAX_PATH + 1];
 	struct stat st;
 	ssize_t n;
-	int rc;
+	int rc = 0;
 
 	repl_order_lock(s->d->repl);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		rc = errno == ENOENT ? 0 : -errno;
 		goto out_unlock;
 	}
-	if (first) {
-		m.type = PROTO_SYNC_HARDLINK;
-		m.path = first;
-		m.path2 = path;
-	} else if (S_ISLNK(st.st_mode)) {
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		goto out_unlock;
+	if (S_ISLNK(st.st_mode)) {
 		n = readlinkat(dfd, name, target, sizeof(target) - 1);
 		if (n <= 0) {
 			rc = n < 0 ? -errno : 0;
@@ -469,7 +487,6 @@ static int sync_child(struct sync *s, unsigned int dir, unsigned int level,
 		      int dfd, const char *name)
 {
 	char path[PROTO_MAX_PATH + 1];
-	const char *first = NULL;
 	struct stat st;
 	int rc;
 
@@ -500,11 +517,9 @@ static int sync_child(struct sync *s, unsigned int dir, unsigned int level,
 		repl_order_unlock(s->d->repl);
 		return rc;
 	}
-	if (st.st_nlink > 1)
-		first = sync_link_find(s, &st, path);
-	if (S_ISREG(st.st_mode) && !first)
-		return sync_file(s, dir, path);
-	return sync_small(s, dir, dfd, name, path, first);
+	if (S_ISREG(st.st_mode))
+		return sync_file(s, dir, path, 0);
+	return sync_small(s, dir, dfd, name, path);
 }
 
 /* The directory at stack[level]: SYNC_DIR, children, attributes. */
@@ -570,7 +585,7 @@ out_close:
 }
 
 /* Sync one path of dir whole (the walk's root, or a resend). */
-int sync_path(struct sync *s, unsigned int dir, const char *path)
+int sync_path(struct sync *s, unsigned int dir, const char *path, bool resend)
 {
 	char p[PROTO_MAX_PATH + 1], *slash;
 	struct stat st;
@@ -612,7 +627,7 @@ int sync_path(struct sync *s, unsigned int dir, const char *path)
 		return rc;
 	}
 	if (S_ISREG(st.st_mode))
-		return sync_file(s, dir, p);
+		return sync_file(s, dir, p, resend ? SYNC_F_RESEND : 0);
 	{
 		char parent[PROTO_MAX_PATH + 1];
 		const char *name;
@@ -629,7 +644,7 @@ int sync_path(struct sync *s, unsigned int dir, const char *path)
 		fd = sync_open(s, dir, parent, O_PATH | O_DIRECTORY);
 		if (fd < 0)
 			return fd;
-		rc = sync_small(s, dir, fd, name, p, NULL);
+		rc = sync_small(s, dir, fd, name, p);
 		close(fd);
 		return rc;
 	}

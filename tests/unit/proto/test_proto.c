@@ -1313,6 +1313,58 @@ static void test_type_names(void **state)
 	assert_false(proto_is_op(PROTO_SYNC_DATA));
 }
 
+/* proto_rename_path: where a path ends up after a rename */
+static void test_rename_path(void **state)
+{
+	static const struct {
+		const char *from, *to;
+		unsigned int flags;
+		const char *p, *want; /* want NULL: gone */
+		int rc;
+	} cases[] = {
+		{ "a", "b", 0, "a", "b", 1 },
+		{ "a", "b", 0, "a/x/y", "b/x/y", 1 },
+		{ "a", "b", 0, "ab", NULL, 0 },	  /* not below a */
+		{ "a", "b", 0, "b", NULL, -1 },	  /* replaced */
+		{ "a", "b", 0, "b/x", NULL, -1 }, /* below the replaced one */
+		{ "a", "b", 0, "c", NULL, 0 },
+		{ "a", "b", 0, "", NULL, 0 }, /* the root never moves */
+		{ "d/a", "e/f/g", 0, "d/a/z", "e/f/g/z", 1 },
+		{ "d/a", "e", 0, "d", NULL, 0 }, /* a parent of from */
+		{ "a", "b", RENAME_EXCHANGE, "a/x", "b/x", 1 },
+		{ "a", "b", RENAME_EXCHANGE, "b/x", "a/x", 1 },
+		{ "a", "bb", RENAME_EXCHANGE, "bb", "a", 1 },
+		{ "a", "b", RENAME_NOREPLACE, "a", "b", 1 },
+	};
+	struct proto_msg op = { .type = PROTO_OP_RENAME };
+	char out[PROTO_MAX_PATH + 1], longp[PROTO_MAX_PATH + 1];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		op.path = cases[i].from;
+		op.path2 = cases[i].to;
+		op.flags = (uint16_t)cases[i].flags;
+		out[0] = '\0';
+		rc = proto_rename_path(&op, cases[i].p, out);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 1)
+			assert_string_equal(out, cases[i].want);
+	}
+	/* a path that would grow past the limit is gone, never cut */
+	memset(longp, 'x', PROTO_MAX_PATH);
+	longp[0] = 'a';
+	longp[1] = '/';
+	longp[PROTO_MAX_PATH] = '\0';
+	op.path = "a";
+	op.path2 = "abc";
+	op.flags = 0;
+	assert_int_equal(proto_rename_path(&op, longp, out), -1);
+	op.path2 = "b";
+	assert_int_equal(proto_rename_path(&op, longp, out), 1);
+	assert_int_equal(strlen(out), PROTO_MAX_PATH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1339,6 +1391,7 @@ int main(void)
 		cmocka_unit_test(test_unused_fields),
 		cmocka_unit_test(test_header_fields),
 		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_rename_path),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

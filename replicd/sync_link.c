@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sync_link.c - full sync, primary side: what the walk's paths and its
+ * hard-link table become when live operations move things meanwhile.
+ *
+ * The hard-link table maps an inode of the primary (dir, dev, ino) to the
+ * names the target already holds for it: names the walk (or a resend)
+ * sent, and names a live link() added to them.  A later name of the same
+ * inode travels as SYNC_HARDLINK from one of those, so the target keeps
+ * the primary's hard-link structure.  Live renames rewrite the names;
+ * a name is trusted only while it still resolves to the same inode on the
+ * primary (the target applied the same operations to it), so unlinks and
+ * replacements need no bookkeeping of their own.
+ *
+ * Everything here runs with the order lock held; the table lives for one
+ * sync session, resends included.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sync.h"
+#include "sync_priv.h"
+
+/* Is p from, or below it? */
+static bool sync_under(const char *p, const char *from, size_t fl)
+{
+	return fl && !strncmp(p, from, fl) && (p[fl] == '\0' || p[fl] == '/');
+}
+
+void sync_links_clear(struct sync *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_links; i++)
+		free(s->links[i].path);
+	s->n_links = 0;
+}
+
+int sync_links_add(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
+		   const char *path)
+{
+	struct sync_link *l;
+	size_t i;
+
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].dir == dir && !strcmp(s->links[i].path, path)) {
+			s->links[i].dev = dev;
+			s->links[i].ino = ino;
+			return 0;
+		}
+	if (s->n_links == s->cap_links) {
+		size_t cap = s->cap_links ? 2 * s->cap_links : 64;
+
+		l = realloc(s->links, cap * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		s->links = l;
+		s->cap_links = cap;
+	}
+	l = &s->links[s->n_links];
+	l->path = strdup(path);
+	if (!l->path)
+		return -ENOMEM;
+	l->dir = dir;
+	l->dev = dev;
+	l->ino = ino;
+	s->n_links++;
+	return 0;
+}
+
+static void sync_links_drop(struct sync *s, size_t i)
+{
+	free(s->links[i].path);
+	s->links[i] = s->links[--s->n_links];
+}
+
+const char *sync_links_find(struct sync *s, unsigned int dir,
+			    const struct stat *st, const char *path)
+{
+	struct stat cur;
+	size_t i = 0;
+	int fd;
+
+	while (i < s->n_links) {
+		struct sync_link *l = &s->links[i];
+
+		if (l->dir != dir || l->dev != st->st_dev ||
+		    l->ino != st->st_ino || !strcmp(l->path, path)) {
+			i++;
+			continue;
+		}
+		fd = sync_open(s, dir, l->path, O_PATH);
+		if (fd >= 0 && !fstat(fd, &cur) && cur.st_dev == st->st_dev &&
+		    cur.st_ino == st->st_ino) {
+			close(fd);
+			return l->path;
+		}
+		if (fd >= 0)
+			close(fd);
+		sync_links_drop(s, i); /* unlinked or replaced meanwhile */
+	}
+	return NULL;
+}
+
+static bool sync_links_has(struct sync *s, unsigned int dir, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].dir == dir && !strcmp(s->links[i].path, path))
+			return true;
+	return false;
+}
+
+/* The inode op->path names now, when it has several names and the table
+ * knows it; false otherwise. */
+static bool sync_links_inode(struct sync *s, unsigned int dir, const char *path,
+			     struct stat *st)
+{
+	size_t i;
+	int fd;
+
+	fd = sync_open(s, dir, path, O_PATH);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_nlink < 2) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
+		    s->links[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/*
+ * The target applied an op to path, which may still be a stale copy there
+ * of an inode it holds under other names (or the op failed there): resend
+ * path and every name of the inode the table knows.  Serving each one
+ * (sync_file() with SYNC_F_RESEND) sends the inode again through a name
+ * the target holds, or whole when none is left, and links the name to it;
+ * resending them all keeps that true when some are gone by then.
+ */
+static void sync_links_resend(struct sync *s, unsigned int dir,
+			      const struct stat *st, const char *path)
+{
+	size_t i;
+
+	log_debug("full sync: %s may be stale on the target: resend", path);
+	pthread_mutex_lock(&s->mtx);
+	sync_req_add(s, dir, path, 0);
+	for (i = 0; st && i < s->n_links; i++)
+		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
+		    s->links[i].ino == st->st_ino)
+			sync_req_add(s, dir, s->links[i].path, 0);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void sync_links_note(struct sync *s, const struct proto_msg *op)
+{
+	struct stat st;
+	size_t i, n;
+
+	switch (op->type) {
+	case PROTO_OP_RENAME:
+		i = 0;
+		while (i < s->n_links) {
+			struct sync_link *l = &s->links[i];
+			char *np;
+			int mv =
+				l->dir == op->dir ?
+					proto_rename_path(op, l->path, s->tmp) :
+					0;
+
+			np = mv > 0 ? strdup(s->tmp) : NULL;
+			if (mv < 0 || (mv > 0 && !np)) {
+				sync_links_drop(s, i);
+				continue;
+			}
+			if (np) {
+				free(l->path);
+				l->path = np;
+			}
+			i++;
+		}
+		return;
+	case PROTO_OP_LINK:
+		/* a new name of a name the target holds is one it holds */
+		n = s->n_links;
+		for (i = 0; i < n; i++)
+			if (s->links[i].dir == op->dir &&
+			    !strcmp(s->links[i].path, op->path)) {
+				sync_links_add(s, op->dir, s->links[i].dev,
+					       s->links[i].ino, op->path2);
+				return;
+			}
+		/* linked from a name that may be stale there: both names
+		 * again (the inode's content did not change) */
+		if (sync_links_inode(s, op->dir, op->path, &st)) {
+			sync_links_resend(s, op->dir, &st, op->path);
+			sync_links_resend(s, op->dir, NULL, op->path2);
+		}
+		return;
+	case PROTO_OP_WRITE:
+	case PROTO_OP_TRUNCATE:
+	case PROTO_OP_FALLOCATE:
+	case PROTO_OP_SETATTR:
+	case PROTO_OP_SETXATTR:
+	case PROTO_OP_REMOVEXATTR:
+		if (!sync_links_has(s, op->dir, op->path) &&
+		    sync_links_inode(s, op->dir, op->path, &st))
+			sync_links_resend(s, op->dir, &st, op->path);
+		return;
+	default:
+		return;
+	}
+}
+
+void sync_links_forget(struct sync *s, unsigned int dir, const char *path)
+{
+	size_t i = 0, pl = strlen(path);
+
+	while (i < s->n_links) {
+		if (s->links[i].dir == dir &&
+		    (!pl || sync_under(s->links[i].path, path, pl)))
+			sync_links_drop(s, i);
+		else
+			i++;
+	}
+}
