@@ -289,6 +289,7 @@ long ctl_status_encode(const struct ctl_status *st, char *buf, size_t len)
 	ctl_put(&o, "bytes_replicated=%llu\n",
 		(unsigned long long)st->bytes_replicated);
 	ctl_put(&o, "seq=%llu\n", (unsigned long long)st->seq);
+	ctl_put(&o, "last_primary=%u\n", st->last_primary);
 	ctl_put_str(&o, "last_error", st->last_error);
 	ctl_put(&o, "dirs=%u\n", st->n_dirs);
 	for (i = 0; i < st->n_dirs; i++) {
@@ -463,6 +464,10 @@ static int ctl_status_key(struct ctl_status *out, const char *key,
 		if (ctl_parse_u64(val, UINT32_MAX, &v) < 0)
 			return -EINVAL;
 		out->node_id = (uint32_t)v;
+	} else if (strcmp(key, "last_primary") == 0) {
+		if (ctl_parse_u64(val, UINT32_MAX, &v) < 0)
+			return -EINVAL;
+		out->last_primary = (uint32_t)v;
 	} else if (strcmp(key, "role") == 0) {
 		return ctl_role_parse(val, &out->role);
 	} else if (strcmp(key, "up_to_date") == 0) {

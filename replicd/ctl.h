@@ -17,7 +17,7 @@
  *
  * Status keys: version, name, node_id, role, up_to_date, syncing,
  * sync_permille, generation, quorate, ops_replicated, bytes_replicated,
- * seq, last_error, dirs, dir.N, peers, peer.N.node_id, peer.N.name,
+ * seq, last_primary, last_error, dirs, dir.N, peers, peer.N.node_id, peer.N.name,
  * peer.N.role, peer.N.up_to_date, peer.N.sync_permille,
  * peer.N.acked_seq, peer.N.connected.
  *
@@ -85,6 +85,8 @@ struct ctl_status {
 	uint64_t ops_replicated;
 	uint64_t bytes_replicated;
 	uint64_t seq;		      /* last sequence number sent/applied */
+	uint32_t last_primary;	      /* node id of the primary this replica
+				       * was or last synced from, 0 = none */
 	char last_error[CTL_MSG_MAX]; /* "" when none */
 	unsigned int n_peers;
 	struct ctl_peer peers[CTL_MAX_PEERS];

@@ -522,6 +522,7 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 	st->syncing = d->syncing;
 	st->sync_permille = d->syncing ? d->sync_permille : 0;
 	memcpy(st->gen, d->meta.gen, sizeof(st->gen));
+	st->last_primary = d->meta.last_primary_id;
 	if (daemon_is_primary(d)) {
 		st->ops_replicated = rs.ops;
 		st->bytes_replicated = rs.bytes;

@@ -135,8 +135,17 @@ static void daemon_on_state(struct daemon *d, uint32_t from,
 		    memcmp(d->meta.gen, m->state.gen, META_GEN_SIZE)) {
 			/* we follow this primary: its generation is ours */
 			memcpy(d->meta.gen, m->state.gen, META_GEN_SIZE);
+			d->meta.last_primary_id = from;
+			d->meta.last_primary_name[0] = '\0';
 			daemon_store_meta_locked(d);
 			adopt = true;
+		} else if (d->up_to_date && !d->syncing &&
+			   d->meta.last_primary_id != from) {
+			/* the same generation, served by another node now
+			 * (a demote here, a promote there) */
+			d->meta.last_primary_id = from;
+			d->meta.last_primary_name[0] = '\0';
+			daemon_store_meta_locked(d);
 		}
 	}
 	pthread_mutex_unlock(&d->mtx);

@@ -268,6 +268,7 @@ static void mirrorctl_print_json(FILE *out, const struct ctl_status *st)
 		(unsigned long long)st->ops_replicated,
 		(unsigned long long)st->bytes_replicated,
 		(unsigned long long)st->seq);
+	fprintf(out, ",\"last_primary\":%u", st->last_primary);
 	fputs(",\"last_error\":", out);
 	mirrorctl_json_str(out, st->last_error);
 	fputs(",\"directories\":[", out);
@@ -322,6 +323,11 @@ static void mirrorctl_print_text(FILE *out, const struct ctl_status *st)
 	fprintf(out, "data:        %s\n", data);
 	fprintf(out, "generation:  %s\n", gen);
 	fprintf(out, "quorum:      %s\n", st->quorate ? "yes" : "no");
+	if (!st->last_primary)
+		fprintf(out, "last primary: none\n");
+	else
+		fprintf(out, "last primary: node %u%s\n", st->last_primary,
+			st->last_primary == st->node_id ? " (this node)" : "");
 	for (i = 0; i < st->n_dirs; i++)
 		fprintf(out, "%-13s%s\n", i ? "" : "directories:", st->dirs[i]);
 	fprintf(out, "replicated:  %llu operations, %llu bytes, seq %llu\n",

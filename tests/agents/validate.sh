@@ -120,8 +120,9 @@ status)
 		echo "mirrorctl: replicd is not running" >&2
 		exit "$FAKE_RC"
 	}
-	printf '{"resource":"t1","node_id":1,"role":"%s","up_to_date":%s,"syncing":%s,"sync_permille":%s,"generation":"00","quorate":true,"ops_replicated":0,"bytes_replicated":0,"seq":0,"last_error":"","directories":["/x"],"peers":[{"node_id":2,"name":"n2","role":"PRIM","connected":true,"up_to_date":true,"sync_permille":1000,"acked_seq":0}]}\n' \
-		"$FAKE_ROLE" "${FAKE_UP:-true}" "${FAKE_SYNC:-false}" "${FAKE_PERMILLE:-0}"
+	printf '{"resource":"t1","node_id":1,"role":"%s","up_to_date":%s,"syncing":%s,"sync_permille":%s,"generation":"00","quorate":true,"ops_replicated":0,"bytes_replicated":0,"seq":0,"last_primary":%s,"last_error":"","directories":["/x"],"peers":[{"node_id":2,"name":"n2","role":"PRIM","connected":true,"up_to_date":true,"sync_permille":1000,"acked_seq":0}]}\n' \
+		"$FAKE_ROLE" "${FAKE_UP:-true}" "${FAKE_SYNC:-false}" "${FAKE_PERMILLE:-0}" \
+		"${FAKE_LASTPRIM:-2}"
 	;;
 promote | demote)
 	if [ "${FAKE_REFUSE:-0}" = 1 ]; then
@@ -187,9 +188,11 @@ expect $M stop 0 "" "OCF_RESKEY_name=bad name"
 expect $M stop 0 "" OCF_RESKEY_directory=relative OCF_RESKEY_log_level=loud
 mf monitor $NR "" OCF_RESKEY_mirrorctl=/nonexistent/mirrorctl $PROBE
 
-# check_log TEXT DESC: the fakes were asked TEXT since the last check
+# check_log TEXT DESC: the fakes were asked TEXT since the last check (TEXT
+# ends a line or a word there: "-v 100" is not "-v 1000")
 check_log() {
-	if grep -qF -- "$1" "$LOG" 2>/dev/null; then
+	ere=$(printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|/]/\\&/g')
+	if grep -qE -- "$ere( |\$)" "$LOG" 2>/dev/null; then
 		ok "$2"
 	else
 		not_ok "$2" "fake tool log: $(cat "$LOG" 2>/dev/null)"
@@ -206,6 +209,8 @@ mf monitor $PROMOTED "" FAKE_ROLE=ALONE $PROBE
 check_log "attrd_updater -n mirror-t1-role -U ALONE" "ALONE: node attribute mirror-t1-role=ALONE"
 mf monitor 0 "" FAKE_ROLE=SECOND $PROBE
 check_log "crm_attribute -p -v 100" "up-to-date SECOND: promotion score 100"
+mf monitor 0 "" FAKE_ROLE=SECOND FAKE_LASTPRIM=1 $PROBE
+check_log "crm_attribute -p -v 110" "up-to-date SECOND that was the last primary: promotion score 110"
 mf monitor 0 "" FAKE_ROLE=SECOND FAKE_UP=false FAKE_SYNC=true FAKE_PERMILLE=423 $PROBE
 check_log "attrd_updater -n mirror-t1-sync -U 42" "resyncing SECOND: mirror-t1-sync=42"
 mf monitor 0 "" FAKE_ROLE=SECOND FAKE_UP=false FAKE_SYNC=true FAKE_PERMILLE=423 $PROBE

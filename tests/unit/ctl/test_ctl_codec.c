@@ -138,6 +138,7 @@ static struct ctl_status *sample(void)
 	st->ops_replicated = 123456789012ull;
 	st->bytes_replicated = UINT64_MAX;
 	st->seq = 42;
+	st->last_primary = 7;
 	strcpy(st->last_error, "peer 2 dropped: ack timeout = 5 s");
 	st->n_dirs = 2;
 	strcpy(st->dirs[0], "/srv/www");
@@ -170,6 +171,7 @@ static void test_status_round_trip(void **state)
 			 0);
 	assert_memory_equal(st, d, sizeof(*st));
 	assert_non_null(strstr(buf, "\nrole=PRIM\n"));
+	assert_non_null(strstr(buf, "\nlast_primary=7\n"));
 	assert_non_null(
 		strstr(buf, "\ngeneration=00112233445566778899aabbccddeeff\n"));
 
