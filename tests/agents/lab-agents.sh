@@ -29,6 +29,10 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../e2e/cluster.sh
+. "$(dirname "$0")/../e2e/cluster.sh"
+# shellcheck source-path=SCRIPTDIR source=../e2e/podman.sh
+. "$(dirname "$0")/../e2e/podman.sh"
 
 AG_BUILD=${top_builddir:-$E2E_TOP}
 REPLICD=$AG_BUILD/replicd/replicd
@@ -40,10 +44,6 @@ WVIP=10.99.0.52
 # runtime addresses a power cut takes away
 VIPS="$VIP $WVIP"
 AG_WORK=
-CTR_IDS=
-# podman's parent cgroups: there before the test, or made by it
-PODMAN_CG_BEFORE=no
-[ ! -d /sys/fs/cgroup/pids/libpod_parent ] || PODMAN_CG_BEFORE=yes
 
 scenario_begin agents-lab arping ocf-tester
 
@@ -52,158 +52,16 @@ export LAB_PRIVATE_DIRS="$AGENT_DIR /srv/www /srv/db /srv/ot /srv/web /etc/conta
 
 # ---- helpers ----
 
-other() {
-	case $1 in
-	n1) echo n2 ;;
-	*) echo n1 ;;
-	esac
-}
-
-# mac_of NODE: the MAC of NODE's eth0 (not from /sys: the nodes share the
-# host's sysfs, which shows the host's interfaces)
-mac_of() {
-	on "$1" ip -o link show dev eth0 | sed -n 's|.* link/ether \([0-9a-f:]*\) .*|\1|p'
-}
-
-# has_addr NODE IP: IP is on NODE's eth0
-has_addr() {
-	[ -n "$(on "$1" ip -o -4 addr show dev eth0 to "$2" 2>/dev/null)" ]
-}
-
-# client_mac_is IP MAC: the client's neighbour entry for IP has MAC
-client_mac_is() {
-	on c ip neigh show "$1" | grep -i "lladdr $2" >/dev/null
-}
-
-# fetch URL: the page as the client sees it
-fetch() {
-	if command -v curl >/dev/null 2>&1; then
-		on c curl -s --max-time 2 "$1"
-	else
-		on c busybox wget -q -T 2 -O - "$1"
-	fi
-}
-
-# page_is URL TEXT
-page_is() {
-	[ "$(fetch "$1" 2>/dev/null)" = "$2" ]
-}
-
-# power_cut NODE: the lab's power cut, the node's port down, its runtime
-# addresses gone (as after a real reboot)
-power_cut() {
-	local a
-	ip -n "$LAB_NAME-sw" link set "$1-p" down
-	lab kill "$1" || return 1
-	for a in $VIPS; do
-		ip -n "$LAB_NAME-$1" addr del "$a/24" dev eth0 2>/dev/null || true
-	done
-}
-
-power_on() {
-	ip -n "$LAB_NAME-sw" link set "$1-p" up && lab start "$1"
-}
-
-# failed_with VIA RSC TEXT: crm_mon on VIA lists a failed action of RSC
-# whose reason contains TEXT
-failed_with() {
-	on "$1" crm_mon -1 2>/dev/null | grep -F "$2 " | grep -F "$3" >/dev/null
-}
-
-# role_of VIA CLONE NODE: Promoted / Unpromoted / nothing
-role_of() {
-	on "$1" crm_mon -1 --output-as=xml 2>/dev/null |
-		xmllint --xpath "string(//clone[@id='$2']/resource[node/@name='$3']/@role)" - 2>/dev/null
-}
-
-roles_are() {
-	[ "$(role_of "$1" "$2" n1)/$(role_of "$1" "$2" n2)" = "$3" ]
-}
-
-# attr_is VIA NODE NAME VALUE: crm_mon -1A on VIA shows NAME=VALUE for NODE
-attr_is() {
-	on "$1" crm_mon -1A 2>/dev/null |
-		awk -v n="$2" -v a="$3" '
-			/^ *\* Node: / { node = $3; sub(/:$/, "", node) }
-			node == n && $2 == a { print $4 }' | grep -x -- "$4" >/dev/null
-}
-
 mctl() {
 	local n=$1
 	shift
 	on "$n" "$MIRRORCTL" "$@"
 }
 
-# file_is NODE PATH TEXT: NODE sees TEXT in PATH
-file_is() {
-	[ "$(on "$1" cat "$2" 2>/dev/null)" = "$3" ]
-}
-
-# promoted_on VIA CLONE NODE
-promoted_on() {
-	[ "$(role_of "$1" "$2" "$3")" = Promoted ]
-}
-
-# mounts_at NODE PATH: how many mounts NODE has at PATH
-mounts_at() {
-	on "$1" cat /proc/self/mountinfo | awk -v p="$2" '$5 == p' | wc -l
-}
-
-# one_promoted VIA CLONE: Promoted on one node, Unpromoted on the other
-one_promoted() {
-	case $(role_of "$1" "$2" n1)/$(role_of "$1" "$2" n2) in
-	Promoted/Unpromoted | Unpromoted/Promoted) return 0 ;;
-	esac
-	return 1
-}
-
-promoted_node() {
-	if promoted_on "$1" "$2" n1; then
-		echo n1
-	else
-		echo n2
-	fi
-}
-
-# second_synced VIA NODE MIRROR: crm_mon -1A shows NODE as an up-to-date
-# secondary of MIRROR
-second_synced() {
-	attr_is "$1" "$2" "mirror-$3-role" SECOND && attr_is "$1" "$2" "mirror-$3-sync" 100
-}
-
-# skip_part REASON: a skipped part, the scenario goes on
-skip_part() {
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N # SKIP $*"
-}
-
-# containers killed with their node leave empty cgroups behind (podman's
-# cgroupfs manager); remove those, and the parents podman made when there
-# were none before this test (rmdir fails harmlessly on a busy one)
-clean_ctr_cgroups() {
-	local id d
-	for id in $CTR_IDS; do
-		for d in /sys/fs/cgroup/*/libpod_parent/libpod-"$id" \
-			/sys/fs/cgroup/*/libpod_parent/libpod-"$id".scope; do
-			[ -d "$d" ] || continue
-			rmdir "$d" 2>/dev/null || note "could not remove cgroup $d"
-		done
-	done
-	if [ "$PODMAN_CG_BEFORE" = no ]; then
-		for d in /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent; do
-			[ ! -d "$d" ] || rmdir "$d" 2>/dev/null || true
-		done
-	fi
-}
-
 agents_cleanup() {
-	local n
 	# stop the containers cleanly while the lab still runs (podman then
 	# removes their cgroups); the node logs stay for _scenario_exit
-	for n in n1 n2; do
-		on "$n" true 2>/dev/null || continue
-		on "$n" podman rm -f -a -t 2 >/dev/null 2>&1 || true
-	done
+	pm_cleanup n1 n2
 	[ -z "$AG_WORK" ] || rm -rf "$AG_WORK"
 }
 
@@ -220,7 +78,7 @@ agents_exit() {
 		_scenario_exit
 	)
 	rc=$?
-	clean_ctr_cgroups
+	pm_cgroups_cleanup
 	exit "$rc"
 }
 trap agents_exit EXIT
@@ -292,35 +150,15 @@ assert_fail -m "$VIP is not on $A" has_addr "$A" "$VIP"
 # ---- podman ----
 phase podman
 
-# (no grep -q after a pipe: with pipefail, busybox's SIGPIPE would count)
-if ! command -v podman >/dev/null 2>&1 || [ ! -x /bin/busybox ] ||
-	! busybox --list 2>/dev/null | grep -x httpd >/dev/null; then
-	skip_part "podman: needs podman, runc, conmon, catatonit and busybox-static (with httpd)"
+missing=$(pm_missing)
+if [ -n "$missing" ]; then
+	skip_part "podman: needs $missing"
 else
 	AG_WORK=$(mktemp -d /tmp/ham-agents-img.XXXXXX)
-	r=$AG_WORK/rootfs
-	mkdir -p "$r/bin" "$r/etc" "$r/www" "$r/tmp"
-	cp /bin/busybox "$r/bin/busybox"
-	for a in sh httpd sleep wget cat ls; do ln -s busybox "$r/bin/$a"; done
-	echo 'root:x:0:0:root:/:/bin/sh' >"$r/etc/passwd"
-	echo 'root:x:0:' >"$r/etc/group"
-	tar -C "$r" -cf "$AG_WORK/rootfs.tar" .
-	hn=$(ulimit -Hn)
+	pm_image_tar "$AG_WORK"
 	for n in n1 n2; do
-		c=$(lab path "$n" /etc/containers)
-		cp -a /etc/containers/. "$c/"
-		# runc: crun refuses this hybrid cgroup layout; no systemd here
-		cat >"$c/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$hn:$hn", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-EOF
-		assert_ok -m "$n: podman import of the busybox httpd image" on "$n" podman import \
-			--change 'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]' \
-			"$AG_WORK/rootfs.tar" localhost/bbhttpd
+		assert_ok -m "$n: podman import of the busybox httpd image" \
+			pm_node_setup "$n" "$AG_WORK/rootfs.tar" localhost/bbhttpd
 		echo "served by $n" >"$(lab path "$n" /srv/web)/index.html"
 	done
 	assert_ok pcs_on n1 resource create wvip ocf:mirror:vip-one-side \
@@ -337,7 +175,7 @@ EOF
 		page_is "http://$WVIP:8080/" "served by $W"
 	assert_eq "$(on "$W" podman inspect --format '{{.State.Running}}' web 2>/dev/null)" \
 		true "podman on $W shows the container web running"
-	CTR_IDS=$(on "$W" podman inspect --format '{{.Id}}' web 2>/dev/null)
+	pm_remember "$W"
 	assert_ok -m "power cut of $W" power_cut "$W"
 	wait_until 40 "web runs on $O after the power cut of $W" resource_on web "$O" "$O"
 	note "web failover: $WAIT_S s"
