@@ -5,3 +5,4 @@ EXTRA_DIST += tests/style/style.sh
 
 include $(srcdir)/tests/e2e/e2e.mk
 include $(srcdir)/tests/e2e/replicd.mk
+include $(srcdir)/tests/e2e/samples.mk
