@@ -83,18 +83,18 @@ static void sync_links_drop(struct sync *s, size_t i)
 	s->links[i] = s->links[--s->n_links];
 }
 
-const char *sync_links_find(struct sync *s, unsigned int dir,
-			    const struct stat *st, const char *path)
+size_t sync_links_names(struct sync *s, unsigned int dir, const struct stat *st,
+			const char **names, size_t max)
 {
 	struct stat cur;
-	size_t i = 0;
+	size_t i = 0, n = 0;
 	int fd;
 
-	while (i < s->n_links) {
+	while (i < s->n_links && n < max) {
 		struct sync_link *l = &s->links[i];
 
 		if (l->dir != dir || l->dev != st->st_dev ||
-		    l->ino != st->st_ino || !strcmp(l->path, path)) {
+		    l->ino != st->st_ino) {
 			i++;
 			continue;
 		}
@@ -102,12 +102,27 @@ const char *sync_links_find(struct sync *s, unsigned int dir,
 		if (fd >= 0 && !fstat(fd, &cur) && cur.st_dev == st->st_dev &&
 		    cur.st_ino == st->st_ino) {
 			close(fd);
-			return l->path;
+			names[n++] = l->path;
+			i++;
+			continue;
 		}
 		if (fd >= 0)
 			close(fd);
 		sync_links_drop(s, i); /* unlinked or replaced meanwhile */
 	}
+	return n;
+}
+
+const char *sync_links_find(struct sync *s, unsigned int dir,
+			    const struct stat *st, const char *path)
+{
+	const char *names[SYNC_GROUP_MAX];
+	size_t n, i;
+
+	n = sync_links_names(s, dir, st, names, SYNC_GROUP_MAX);
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], path))
+			return names[i];
 	return NULL;
 }
 

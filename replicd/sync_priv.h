@@ -92,6 +92,10 @@ void sync_links_clear(struct sync *s);
 /* The target holds path for this inode now.  0 or -ENOMEM. */
 int sync_links_add(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
 		   const char *path);
+/* The valid names the table knows for st's inode (at most max; the
+ * pointers live until the table changes). */
+size_t sync_links_names(struct sync *s, unsigned int dir, const struct stat *st,
+			const char **names, size_t max);
 /* Another name than path the target holds for st's inode, or NULL. */
 const char *sync_links_find(struct sync *s, unsigned int dir,
 			    const struct stat *st, const char *path);
@@ -108,6 +112,7 @@ int sync_path(struct sync *s, unsigned int dir, const char *path, bool resend);
 
 /* sync_file() flags (sync_walk.c) */
 #define SYNC_F_RESEND  0x1u
-#define SYNC_F_CONTENT 0x2u
+/* names of one inode linked again at once (more stay for a later pass) */
+#define SYNC_GROUP_MAX 64
 
 #endif /* REPLICD_SYNC_PRIV_H */

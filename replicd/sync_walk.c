@@ -260,25 +260,57 @@ static int sync_open_reg(struct sync *s, unsigned int dir, const char *path,
 	return fd;
 }
 
+/*
+ * The names of a file with several names, structure first: SYNC_FILE for
+ * the representative rep (the target keeps its inode, or makes one), then
+ * SYNC_HARDLINK from rep for every other name the table knows for the
+ * inode.  Afterwards every name the target holds for it is one inode, so
+ * live operations through any of them reach the same bytes while the
+ * content is compared next.  Order lock held; m is the SYNC_FILE.
+ */
+static int sync_group_locked(struct sync *s, unsigned int dir,
+			     const struct stat *st, struct proto_msg *m)
+{
+	const char *names[SYNC_GROUP_MAX];
+	struct proto_msg hl = { .type = PROTO_SYNC_HARDLINK,
+				.dir = (uint16_t)dir,
+				.path = s->file };
+	size_t n, i;
+	int rc;
+
+	rc = sync_send_locked(s, m);
+	if (rc)
+		return rc;
+	n = sync_links_names(s, dir, st, names, SYNC_GROUP_MAX);
+	for (i = 0; i < n && !rc; i++) {
+		if (!strcmp(names[i], s->file))
+			continue;
+		hl.path2 = names[i];
+		rc = sync_send_locked(s, &hl);
+	}
+	log_debug("full sync: %s travels whole, %zu name(s) linked to it",
+		  s->file, n ? n - 1 : 0);
+	return rc;
+}
+
 /* A regular file: SYNC_FILE, sums, needed data, attributes; or one
  * SYNC_HARDLINK when the target holds its inode under another name
- * already.  flags: SYNC_F_RESEND (the target asked for path: an op on the
- * inode may be missing there, so the inode travels again through that
- * other name before path is linked to it), SYNC_F_CONTENT (send the
- * content, never a link). */
+ * already.  SYNC_F_RESEND (the target, or a live op the target applied to
+ * a stale copy, needs path again): a file with several names travels
+ * whole through the name the target holds, and all its names are linked
+ * to it again first. */
 static int sync_file(struct sync *s, unsigned int dir, const char *path,
 		     unsigned int flags)
 {
 	struct proto_msg m = { .type = PROTO_SYNC_FILE, .dir = (uint16_t)dir };
 	uint8_t sums[SYNC_SUMS_BATCH * PROTO_SUM_SIZE];
 	uint8_t bm[SYNC_SUMS_BATCH / 8];
-	char other[PROTO_MAX_PATH + 1];
 	uint64_t nchunks, first;
 	uint32_t n, i, bm_len;
 	const char *o = NULL;
-	struct stat st;
+	struct stat st, ost;
 	ssize_t got;
-	int fd, rc = 0;
+	int fd, ofd, rc = 0;
 
 	repl_order_lock(s->d->repl);
 	snprintf(s->file, sizeof(s->file), "%s", path);
@@ -289,18 +321,9 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 		repl_order_unlock(s->d->repl);
 		goto out_close;
 	}
-	if (st.st_nlink > 1 && !(flags & SYNC_F_CONTENT))
+	if (st.st_nlink > 1)
 		o = sync_links_find(s, dir, &st, s->file);
-	if (o && (flags & SYNC_F_RESEND)) {
-		snprintf(other, sizeof(other), "%s", o);
-		log_debug("full sync: %s again, through %s", path, other);
-		s->file[0] = '\0';
-		repl_order_unlock(s->d->repl);
-		close(fd);
-		rc = sync_file(s, dir, other, SYNC_F_CONTENT);
-		return rc ? rc : sync_file(s, dir, path, 0);
-	}
-	if (o) {
+	if (o && !(flags & SYNC_F_RESEND)) {
 		struct proto_msg hl = { .type = PROTO_SYNC_HARDLINK,
 					.dir = (uint16_t)dir,
 					.path = o,
@@ -308,19 +331,25 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 
 		rc = sync_send_locked(s, &hl);
 		log_debug("full sync: %s links to %s", s->file, o);
-	}
-	/* ENOMEM: the name is not remembered, a later one travels whole */
-	if (st.st_nlink > 1 && !rc) {
-		sync_links_add(s, dir, st.st_dev, st.st_ino, s->file);
-		if (!o)
-			log_debug(
-				"full sync: %s travels whole (inode %lu, %lu names)",
-				s->file, (unsigned long)st.st_ino,
-				(unsigned long)st.st_nlink);
-	}
-	if (o || rc) {
+		/* ENOMEM: not remembered, a later name travels whole */
+		if (!rc)
+			sync_links_add(s, dir, st.st_dev, st.st_ino, s->file);
 		repl_order_unlock(s->d->repl);
 		goto out_close;
+	}
+	if (o) {
+		/* the content goes through the name the target holds */
+		ofd = sync_open_reg(s, dir, o, &ost);
+		if (ofd >= 0 && ost.st_dev == st.st_dev &&
+		    ost.st_ino == st.st_ino) {
+			close(fd);
+			fd = ofd;
+			st = ost;
+			snprintf(s->file, sizeof(s->file), "%s", o);
+		} else if (ofd >= 0) {
+			close(ofd);
+		}
+		sync_links_add(s, dir, st.st_dev, st.st_ino, path);
 	}
 	m.path = s->file;
 	m.length = (uint64_t)st.st_size;
@@ -332,8 +361,11 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 		 * with another name (apply_sync_file) */
 		m.attr.mask |= PROTO_A_SIZE;
 		m.attr.size = (uint64_t)st.st_size;
+		rc = sync_send_locked(s, &m);
+	} else {
+		sync_links_add(s, dir, st.st_dev, st.st_ino, s->file);
+		rc = sync_group_locked(s, dir, &st, &m);
 	}
-	rc = sync_send_locked(s, &m);
 	repl_order_unlock(s->d->repl);
 	if (rc)
 		goto out_close;

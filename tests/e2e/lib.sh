@@ -45,6 +45,9 @@ E2E_LAB_PREFIX=${E2E_LAB_PREFIX:-e2e}
 E2E_LAB_ROOT=${E2E_LAB_ROOT:-/tmp/ham-lab}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
+# the scenario's own arguments (sourced without any, lib.sh sees them): the
+# lock below runs the scenario again with them
+E2E_ARGS=("$@")
 TAP_N=0
 TAP_FAILED=0
 TAP_DONE=0
@@ -162,7 +165,7 @@ scenario_begin() {
 	if [ -z "${E2E_LOCKED:-}" ] && [ "${E2E_NO_LOCK:-0}" != 1 ]; then
 		mkdir -p "$E2E_LAB_ROOT"
 		export E2E_LOCKED=1
-		exec flock -o "$E2E_LAB_ROOT/.$E2E_LAB_PREFIX.lock" bash "$0"
+		exec flock -o "$E2E_LAB_ROOT/.$E2E_LAB_PREFIX.lock" bash "$0" "${E2E_ARGS[@]}"
 	fi
 	note "scenario $SCENARIO (lab $LAB_NAME) $(date -u +%FT%TZ)"
 	trap _scenario_exit EXIT
