@@ -22,10 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply.h"
+#include "link.h"
 #include "log.h"
 #include "proto.h"
+#include "sync.h"
 #include "apply_priv.h"
 
 /*
@@ -110,6 +113,49 @@ static bool apply_is_sync_data(unsigned int type)
 	       type != PROTO_SYNC_NEED;
 }
 
+/* The writes a token stands for (OP_WRITE_LINKED: seqs seq-n+1 .. seq
+ * of path): each payload the data link brought, checked against the
+ * token, applied as the OP_WRITE it is.  0 or -errno (-ETIMEDOUT,
+ * -ENOTCONN: the bytes never came; -EBADMSG: they are not the token's). */
+static int apply_linked(struct apply *ap, uint32_t from,
+			const struct proto_msg *t)
+{
+	struct link_payload *p = NULL;
+	const struct proto_msg *w;
+	uint8_t sum[PROTO_SUM_SIZE];
+	uint64_t i, n = t->length;
+	int rc = 0;
+
+	if (!n || n > t->seq || t->data_len != n * PROTO_SUM_SIZE)
+		return -EBADMSG;
+	for (i = 0; i < n && !rc; i++) {
+		uint64_t seq = t->seq - n + 1 + i;
+
+		rc = link_take(ap->d->link, from, seq, &p);
+		if (rc)
+			break;
+		w = &p->msg;
+		sync_sum(w->data, w->data_len, sum);
+		if (w->seq != seq || w->dir != t->dir ||
+		    strcmp(w->path, t->path) ||
+		    memcmp(sum, t->data + i * PROTO_SUM_SIZE, PROTO_SUM_SIZE)) {
+			log_err("the data link brought other bytes than the primary announced " QB_XS
+				" seq=%" PRIu64 " path=%s",
+				seq, t->path);
+			rc = -EBADMSG;
+		} else {
+			rc = apply_op(ap, w);
+			if (!rc) {
+				pthread_mutex_lock(&ap->d->mtx);
+				ap->d->bytes_applied += w->data_len;
+				pthread_mutex_unlock(&ap->d->mtx);
+			}
+		}
+		link_payload_free(p);
+	}
+	return rc;
+}
+
 /* One queued item.  Returns 1 when an op was applied (ack it). */
 static int apply_item(struct apply *ap, struct apply_item *it)
 {
@@ -166,9 +212,28 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		}
 		return 0;
 	}
-	if (!proto_is_op(m->type) || (!up && !syncing))
+	if (!proto_is_op(m->type))
 		return 0;
-	rc = apply_op(ap, m);
+	if (!up && !syncing) {
+		/* a full sync will cover it; its bytes are not needed */
+		if (m->type == PROTO_OP_WRITE_LINKED)
+			link_discard(d->link, it->from, m->seq);
+		return 0;
+	}
+	rc = m->type == PROTO_OP_WRITE_LINKED ? apply_linked(ap, it->from, m) :
+						apply_op(ap, m);
+	if ((rc == -ENOTCONN || rc == -ETIMEDOUT) &&
+	    m->type == PROTO_OP_WRITE_LINKED &&
+	    !daemon_is_member(d, it->from) && !daemon_n_members(d)) {
+		/* the primary died with these bytes on its way: we did not
+		 * ack them, so no application saw the write succeed, and no
+		 * other replica can hold it (there is none) */
+		log_warn(
+			"the primary left before the bytes of its last write arrived: that write never completed, this replica stays as it is " QB_XS
+			" seq=%" PRIu64 " path=%s",
+			m->seq, m->path);
+		return 0;
+	}
 	if (!rc && syncing &&
 	    (m->type == PROTO_OP_RENAME || m->type == PROTO_OP_LINK)) {
 		/* the source may not be synced yet (stale here): have the
@@ -217,17 +282,53 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 	return 0;
 }
 
+static uint64_t apply_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void apply_cpg_ack(struct apply *ap, uint64_t seq)
+{
+	struct proto_msg ack = { .type = PROTO_CTL_ACK, .seq = seq };
+	int rc = apply_mcast(ap, &ack);
+
+	if (rc)
+		log_warn("cannot send an acknowledgement " QB_XS " seq=%" PRIu64
+			 ": %s",
+			 seq, strerror(-rc));
+}
+
+/*
+ * Acknowledgements go on the data link when there is one (a CPG round
+ * trip less), and at most APPLY_CPG_ACK_MS later in CPG too: a link can
+ * break silently, with acks still in its buffers, and CPG is the channel
+ * that does not lose them.
+ */
 static void *apply_thread(void *arg)
 {
 	struct apply *ap = arg;
 	struct apply_item *batch, *it;
-	uint64_t ack_seq;
-	int rc;
+	uint32_t ack_to = 0;
+	uint64_t ack_seq, applied = 0, cpg_acked = 0, cpg_at = 0, now;
+	struct timespec until;
 
 	for (;;) {
 		pthread_mutex_lock(&ap->mtx);
-		while (!ap->head && !ap->quit)
+		while (!ap->head && !ap->quit && applied == cpg_acked)
 			pthread_cond_wait(&ap->cond, &ap->mtx);
+		if (!ap->head && !ap->quit) {
+			/* acked on the link only: in CPG too, a bit later */
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += APPLY_CPG_ACK_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&ap->cond, &ap->mtx, &until);
+		}
 		if (ap->quit) {
 			pthread_mutex_unlock(&ap->mtx);
 			break;
@@ -241,19 +342,23 @@ static void *apply_thread(void *arg)
 		ack_seq = 0;
 		while ((it = batch)) {
 			batch = it->next;
-			if (apply_item(ap, it) == 1)
+			if (apply_item(ap, it) == 1) {
 				ack_seq = it->msg.seq;
+				ack_to = it->from;
+			}
 			free(it);
 		}
 		if (ack_seq) {
-			struct proto_msg ack = { .type = PROTO_CTL_ACK,
-						 .seq = ack_seq };
-
-			rc = apply_mcast(ap, &ack);
-			if (rc)
-				log_warn("cannot send an acknowledgement " QB_XS
-					 " seq=%" PRIu64 ": %s",
-					 ack_seq, strerror(-rc));
+			applied = ack_seq;
+			if (link_ack(ap->d->link, ack_to, ack_seq) == 0)
+				ack_seq = 0;
+		}
+		now = apply_now_ms();
+		if (ack_seq || (applied != cpg_acked &&
+				now - cpg_at >= APPLY_CPG_ACK_MS)) {
+			apply_cpg_ack(ap, applied);
+			cpg_acked = applied;
+			cpg_at = now;
 		}
 	}
 	return NULL;

@@ -15,8 +15,9 @@
 #include "daemon.h"
 #include "proto.h"
 
-#define APPLY_QUEUE_MAX (64u * 1024u * 1024u) /* queued bytes */
-#define APPLY_FD_CACHE	16
+#define APPLY_QUEUE_MAX	 (64u * 1024u * 1024u) /* queued bytes */
+#define APPLY_FD_CACHE	 16
+#define APPLY_CPG_ACK_MS 100 /* a link ack is repeated in CPG after this */
 #define APPLY_RESOLVE \
 	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 

@@ -312,6 +312,21 @@ static int config_set_no_quorum(struct config *cfg, const char *value,
 	return 0;
 }
 
+static int config_set_data_link(struct config *cfg, const char *value,
+				const char *where, const char *label, char *err,
+				size_t errlen)
+{
+	if (strcmp(value, "yes") == 0)
+		cfg->data_link = true;
+	else if (strcmp(value, "no") == 0)
+		cfg->data_link = false;
+	else
+		return config_fail(err, errlen,
+				   "%s%s: '%s' is not allowed (yes or no)",
+				   where, label, value);
+	return 0;
+}
+
 static const struct config_key config_keys[] = {
 	{ "name", "name", CONFIG_SET_NAME, config_set_name },
 	{ "directory", "directory", CONFIG_SET_DIRS, config_set_dir },
@@ -326,10 +341,11 @@ static const struct config_key config_keys[] = {
 	{ "on_no_quorum", NULL, CONFIG_SET_NO_QUORUM, config_set_no_quorum },
 	{ "ack_timeout_ms", NULL, CONFIG_SET_ACK_TIMEOUT,
 	  config_set_ack_timeout },
+	{ "data_link", NULL, CONFIG_SET_DATA_LINK, config_set_data_link },
 };
 
 #define CONFIG_KEY_NAMES \
-	"name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms"
+	"name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms, data_link"
 
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -341,6 +357,7 @@ void config_init(struct config *cfg)
 	cfg->max_inflight_bytes = CONFIG_MAX_INFLIGHT_DEFAULT;
 	cfg->on_no_quorum = CONFIG_NO_QUORUM_DEFAULT;
 	cfg->ack_timeout_ms = CONFIG_ACK_TIMEOUT_DEFAULT;
+	cfg->data_link = CONFIG_DATA_LINK_DEFAULT;
 }
 
 const char *config_no_quorum_name(enum config_no_quorum v)
@@ -636,6 +653,8 @@ void config_apply(struct config *cfg, const struct config *over)
 		cfg->on_no_quorum = over->on_no_quorum;
 	if (over->set & CONFIG_SET_ACK_TIMEOUT)
 		cfg->ack_timeout_ms = over->ack_timeout_ms;
+	if (over->set & CONFIG_SET_DATA_LINK)
+		cfg->data_link = over->data_link;
 	if (over->foreground)
 		cfg->foreground = true;
 	cfg->set |= over->set;

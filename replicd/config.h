@@ -89,6 +89,8 @@ enum config_no_quorum {
 };
 #define CONFIG_NO_QUORUM_DEFAULT CONFIG_NO_QUORUM_SUSPEND
 
+#define CONFIG_DATA_LINK_DEFAULT true /* write payloads over TCP (link.h) */
+
 /* Bits of config.set: which settings were given explicitly. */
 enum {
 	CONFIG_SET_NAME = 1u << 0,
@@ -100,6 +102,7 @@ enum {
 	CONFIG_SET_MAX_INFLIGHT = 1u << 6,
 	CONFIG_SET_NO_QUORUM = 1u << 7,
 	CONFIG_SET_ACK_TIMEOUT = 1u << 8,
+	CONFIG_SET_DATA_LINK = 1u << 9,
 };
 
 struct config {
@@ -117,6 +120,7 @@ struct config {
 	uint64_t max_inflight_bytes;	    /* key "max_inflight_bytes" */
 	enum config_no_quorum on_no_quorum; /* key "on_no_quorum" */
 	uint32_t ack_timeout_ms;	    /* key "ack_timeout_ms" */
+	bool data_link;			    /* key "data_link" (yes / no) */
 	bool foreground;		    /* --foreground only */
 	unsigned int set;		    /* CONFIG_SET_* */
 };

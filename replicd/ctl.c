@@ -289,6 +289,9 @@ long ctl_status_encode(const struct ctl_status *st, char *buf, size_t len)
 	ctl_put(&o, "bytes_replicated=%llu\n",
 		(unsigned long long)st->bytes_replicated);
 	ctl_put(&o, "seq=%llu\n", (unsigned long long)st->seq);
+	ctl_put(&o, "link_sent=%llu\n", (unsigned long long)st->link_sent);
+	ctl_put(&o, "link_received=%llu\n",
+		(unsigned long long)st->link_received);
 	ctl_put(&o, "last_primary=%u\n", st->last_primary);
 	ctl_put_str(&o, "last_error", st->last_error);
 	ctl_put(&o, "dirs=%u\n", st->n_dirs);
@@ -307,6 +310,7 @@ long ctl_status_encode(const struct ctl_status *st, char *buf, size_t len)
 		ctl_put(&o, "peer.%u.up_to_date=%d\n", i,
 			p->up_to_date ? 1 : 0);
 		ctl_put(&o, "peer.%u.connected=%d\n", i, p->connected ? 1 : 0);
+		ctl_put(&o, "peer.%u.data_link=%d\n", i, p->data_link ? 1 : 0);
 		ctl_put(&o, "peer.%u.sync_permille=%u\n", i,
 			p->sync_permille > 1000 ? 1000 : p->sync_permille);
 		ctl_put(&o, "peer.%u.acked_seq=%llu\n", i,
@@ -436,6 +440,8 @@ static int ctl_status_peer_key(struct ctl_status *out, const char *key,
 		return ctl_parse_bool(val, &p->up_to_date);
 	} else if (strcmp(field, "connected") == 0) {
 		return ctl_parse_bool(val, &p->connected);
+	} else if (strcmp(field, "data_link") == 0) {
+		return ctl_parse_bool(val, &p->data_link);
 	} else if (strcmp(field, "sync_permille") == 0) {
 		if (ctl_parse_u64(val, 1000, &v) < 0)
 			return -EINVAL;
@@ -464,6 +470,10 @@ static int ctl_status_key(struct ctl_status *out, const char *key,
 		if (ctl_parse_u64(val, UINT32_MAX, &v) < 0)
 			return -EINVAL;
 		out->node_id = (uint32_t)v;
+	} else if (strcmp(key, "link_sent") == 0) {
+		return ctl_parse_u64(val, UINT64_MAX, &out->link_sent);
+	} else if (strcmp(key, "link_received") == 0) {
+		return ctl_parse_u64(val, UINT64_MAX, &out->link_received);
 	} else if (strcmp(key, "last_primary") == 0) {
 		if (ctl_parse_u64(val, UINT32_MAX, &v) < 0)
 			return -EINVAL;

@@ -17,9 +17,9 @@
  *
  * Status keys: version, name, node_id, role, up_to_date, syncing,
  * sync_permille, generation, quorate, ops_replicated, bytes_replicated,
- * seq, last_primary, last_error, dirs, dir.N, peers, peer.N.node_id, peer.N.name,
+ * seq, link_sent, link_received, last_primary, last_error, dirs, dir.N, peers, peer.N.node_id, peer.N.name,
  * peer.N.role, peer.N.up_to_date, peer.N.sync_permille,
- * peer.N.acked_seq, peer.N.connected.
+ * peer.N.acked_seq, peer.N.connected, peer.N.data_link.
  *
  * The codec (ctl_request_*, ctl_response_*, ctl_status_*, ctl_err_*) is
  * pure.  ctl_server_* runs on the daemon's qb_loop and never blocks it;
@@ -68,7 +68,8 @@ struct ctl_peer {
 	char name[CTL_NAME_MAX + 1]; /* "" when not known */
 	enum proto_role role;
 	bool up_to_date;
-	bool connected;
+	bool connected;		/* a member of the CPG group */
+	bool data_link;		/* our data link to it is up (link.h) */
 	uint32_t sync_permille; /* 0..1000 */
 	uint64_t acked_seq;
 };
@@ -84,7 +85,9 @@ struct ctl_status {
 	bool quorate;
 	uint64_t ops_replicated;
 	uint64_t bytes_replicated;
-	uint64_t seq;		      /* last sequence number sent/applied */
+	uint64_t seq;	    /* last sequence number sent/applied */
+	uint64_t link_sent; /* data link bytes sent / received */
+	uint64_t link_received;
 	uint32_t last_primary;	      /* node id of the primary this replica
 				       * was or last synced from, 0 = none */
 	char last_error[CTL_MSG_MAX]; /* "" when none */

@@ -26,6 +26,7 @@
 #include "apply.h"
 #include "daemon.h"
 #include "front.h"
+#include "link.h"
 #include "log.h"
 #include "repl.h"
 #include "sync.h"
@@ -116,6 +117,17 @@ struct daemon_peer *daemon_peer_get(struct daemon *d, uint32_t id, bool create)
 	memset(&d->peers[d->n_peers], 0, sizeof(d->peers[0]));
 	d->peers[d->n_peers].node_id = id;
 	return &d->peers[d->n_peers++];
+}
+
+unsigned int daemon_n_members(struct daemon *d)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&d->mtx);
+	for (i = 0; i < d->n_peers; i++)
+		n += d->peers[i].member;
+	pthread_mutex_unlock(&d->mtx);
+	return n;
 }
 
 bool daemon_is_member(struct daemon *d, uint32_t node_id)
@@ -279,6 +291,22 @@ void daemon_announce(struct daemon *d)
 	d->announce_again = rc == -EAGAIN;
 	if (rc && rc != -EAGAIN)
 		log_warn("cannot announce our state " QB_XS " %s",
+			 strerror(-rc));
+}
+
+/* Our data link, to every member (after each membership change). */
+void daemon_announce_link(struct daemon *d)
+{
+	struct proto_msg m;
+	int rc;
+
+	if (!d->tr || !d->link)
+		return;
+	link_announce_msg(d->link, &m);
+	rc = daemon_send_wait(d, &m, 0);
+	d->link_again = rc == -EAGAIN;
+	if (rc && rc != -EAGAIN)
+		log_warn("cannot announce our data link " QB_XS " %s",
 			 strerror(-rc));
 }
 
@@ -523,6 +551,13 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 	st->sync_permille = d->syncing ? d->sync_permille : 0;
 	memcpy(st->gen, d->meta.gen, sizeof(st->gen));
 	st->last_primary = d->meta.last_primary_id;
+	{
+		struct link_stats ls;
+
+		link_get_stats(d->link, &ls);
+		st->link_sent = ls.bytes_sent;
+		st->link_received = ls.bytes_received;
+	}
 	if (daemon_is_primary(d)) {
 		st->ops_replicated = rs.ops;
 		st->bytes_replicated = rs.bytes;
@@ -541,6 +576,7 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 			continue;
 		cp->node_id = p->node_id;
 		cp->connected = true;
+		cp->data_link = link_up(d->link, p->node_id);
 		cp->role = p->have_state ? p->state.role : PROTO_ROLE_WAIT;
 		cp->up_to_date = p->state.flags & PROTO_ST_UPTODATE;
 		cp->sync_permille = p->state.sync_permille;

@@ -45,6 +45,7 @@ struct apply;
 struct sync;
 struct front;
 struct ctl_server;
+struct link;
 
 #define DAEMON_MAX_PEERS 32
 
@@ -77,6 +78,7 @@ struct daemon {
 	struct repl *repl;
 	struct apply *apply;
 	struct sync *sync;
+	struct link *link; /* NULL: everything goes in CPG */
 	struct ctl_server *ctl;
 
 	int wake_fd[2]; /* pipe: threads -> loop */
@@ -86,6 +88,7 @@ struct daemon {
 	uint64_t max_op_seq; /* highest op seq ever delivered */
 	bool stopping;
 	bool announce_again; /* CTL_STATE hit flow control: retry */
+	bool link_again;     /* CTL_LINK hit flow control: retry */
 
 	pthread_mutex_t mtx; /* protects what follows */
 	enum proto_role role;
@@ -136,6 +139,8 @@ void daemon_state_msg(struct daemon *d, struct proto_msg *m);
 
 /* Is node_id in the current membership?  (any thread) */
 bool daemon_is_member(struct daemon *d, uint32_t node_id);
+/* Other members of the group now (any thread). */
+unsigned int daemon_n_members(struct daemon *d);
 
 /* daemon.c: for main.c, loop thread only. */
 struct daemon_peer *daemon_peer_get(struct daemon *d, uint32_t id,
@@ -144,6 +149,7 @@ bool daemon_is_primary(const struct daemon *d);
 void daemon_ro_all(struct daemon *d, bool on);
 void daemon_role_update(struct daemon *d);
 void daemon_announce(struct daemon *d);
+void daemon_announce_link(struct daemon *d);
 void daemon_schedule(struct daemon *d);
 void daemon_resync(struct daemon *d, uint32_t node, const char *why);
 int daemon_fronts_stop(struct daemon *d, int force, char *err, size_t errlen);

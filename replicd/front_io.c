@@ -202,9 +202,10 @@ static void front_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 }
 
 /*
- * Write locally, then send the bytes written as OP_WRITE messages of at
- * most PROTO_MAX_DATA each, all under one lock; waiting for the last
- * sequence number covers them all.
+ * Write locally and send what was written, PROTO_MAX_DATA at a time: each
+ * piece goes out as soon as it is on the local disk, so the secondaries
+ * apply one while the next is written here.  All under one lock; waiting
+ * for the last sequence number covers them all.
  */
 static void front_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 			   size_t size, off_t off, struct fuse_file_info *fi)
@@ -215,43 +216,52 @@ static void front_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	struct front_txn t;
 	struct proto_msg m;
 	struct stat st;
-	ssize_t n;
-	size_t done;
-	int rc = 0, plen;
+	ssize_t n = 0, got;
+	size_t piece;
+	int rc = 0, plen = -ENOENT;
 
 	front_txn_begin(&t, f);
-	n = pwrite((int)fi->fh, buf, size, off);
-	if (n < 0) {
-		rc = -errno;
-		goto out;
+	if (f->has_repl) {
+		if (fstat((int)fi->fh, &st)) {
+			rc = -errno;
+			goto out;
+		}
+		/* unlinked: no replica can see it */
+		if (st.st_nlink)
+			plen = front_path(f, in, path, sizeof(path));
+		if (plen < 0 && plen != -ENOENT) {
+			rc = plen;
+			goto out;
+		}
 	}
-	if (!f->has_repl || n == 0)
-		goto out;
-	if (fstat((int)fi->fh, &st)) {
-		rc = -errno;
-		goto out;
-	}
-	if (st.st_nlink == 0)
-		goto out; /* unlinked: no replica can see it */
-	plen = front_path(f, in, path, sizeof(path));
-	if (plen == -ENOENT)
-		goto out;
-	if (plen < 0) {
-		rc = plen;
-		goto out;
-	}
-	for (done = 0; done < (size_t)n; done += m.data_len) {
-		size_t len = (size_t)n - done;
-
-		memset(&m, 0, sizeof(m));
-		m.type = PROTO_OP_WRITE;
-		m.path = path;
-		m.offset = (uint64_t)off + done;
-		m.data = (const uint8_t *)buf + done;
-		m.data_len =
-			(uint32_t)(len > PROTO_MAX_DATA ? PROTO_MAX_DATA : len);
-		front_attr_set(&m.attr, &st, PROTO_A_SIZE | PROTO_A_MTIME);
-		front_txn_submit(&t, &m);
+	while ((size_t)n < size) {
+		piece = size - (size_t)n;
+		if (plen >= 0 && piece > PROTO_MAX_DATA)
+			piece = PROTO_MAX_DATA;
+		got = pwrite((int)fi->fh, buf + n, piece, off + n);
+		if (got <= 0) {
+			if (!n)
+				rc = got < 0 ? -errno : 0;
+			break; /* a short write: what was written counts */
+		}
+		if (plen >= 0) {
+			if (fstat((int)fi->fh, &st)) {
+				rc = -errno;
+				goto out;
+			}
+			memset(&m, 0, sizeof(m));
+			m.type = PROTO_OP_WRITE;
+			m.path = path;
+			m.offset = (uint64_t)(off + n);
+			m.data = (const uint8_t *)buf + n;
+			m.data_len = (uint32_t)got;
+			front_attr_set(&m.attr, &st,
+				       PROTO_A_SIZE | PROTO_A_MTIME);
+			front_txn_submit(&t, &m);
+		}
+		n += got;
+		if ((size_t)got < piece)
+			break;
 	}
 out:
 	rc = rc ? rc : front_txn_end(&t);

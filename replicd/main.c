@@ -32,6 +32,7 @@
 #include "apply.h"
 #include "daemon.h"
 #include "front.h"
+#include "link.h"
 #include "log.h"
 #include "repl.h"
 #include "sync.h"
@@ -238,6 +239,9 @@ static void daemon_deliver(void *ctx, uint32_t from, const void *buf,
 	case PROTO_CTL_STATE:
 		daemon_on_state(d, from, &m);
 		break;
+	case PROTO_CTL_LINK:
+		link_on_announce(d->link, from, &m);
+		break;
 	case PROTO_SYNC_NEED:
 	case PROTO_SYNC_RESEND:
 		if (m.target == d->my_id && daemon_is_primary(d))
@@ -286,6 +290,7 @@ static void daemon_view(void *ctx, const uint32_t *members, size_t n_members,
 
 	log_info("membership: %zu member(s), %zu left, %zu joined", n_members,
 		 n_left, n_joined);
+	link_set_members(d->link, members, n_members);
 	repl_set_others(d->repl, n_members ? (unsigned int)n_members - 1 : 0);
 	if (daemon_is_primary(d)) {
 		for (j = 0; j < n_left; j++) {
@@ -301,6 +306,8 @@ static void daemon_view(void *ctx, const uint32_t *members, size_t n_members,
 		apply_abort_sync(d->apply);
 	}
 	daemon_announce(d);
+	if (n_joined)
+		daemon_announce_link(d);
 }
 
 static void daemon_lost(void *ctx)
@@ -346,6 +353,8 @@ static void daemon_tick(void *data)
 	     node) ||
 	    d->announce_again)
 		daemon_announce(d);
+	if (d->link_again)
+		daemon_announce_link(d);
 	/* a sync given up (timeout) is retried */
 	daemon_schedule(d);
 	qb_loop_timer_add(d->loop, QB_LOOP_LOW,
@@ -459,6 +468,14 @@ static int daemon_run(struct daemon *d)
 	if (rc)
 		goto out_sync;
 	d->my_id = transport_local_id(d->tr);
+	if (d->cfg->data_link) {
+		rc = link_start(&d->link, d);
+		if (rc)
+			log_warn(
+				"no data link, every write goes through corosync " QB_XS
+				" %s",
+				strerror(-rc));
+	}
 	daemon_ctl_handlers(d, &h);
 	daemon_ro_all(d, true);
 	rc = ctl_server_start(d->loop, d->cfg->socket_path, &h, &d->ctl);
@@ -486,6 +503,8 @@ static int daemon_run(struct daemon *d)
 	rc = 0;
 out_ro:
 	daemon_ro_all(d, false);
+	link_stop(d->link);
+	d->link = NULL;
 	transport_close(d->tr);
 	d->tr = NULL;
 out_sync:

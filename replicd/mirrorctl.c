@@ -268,6 +268,9 @@ static void mirrorctl_print_json(FILE *out, const struct ctl_status *st)
 		(unsigned long long)st->ops_replicated,
 		(unsigned long long)st->bytes_replicated,
 		(unsigned long long)st->seq);
+	fprintf(out, ",\"link_sent\":%llu,\"link_received\":%llu",
+		(unsigned long long)st->link_sent,
+		(unsigned long long)st->link_received);
 	fprintf(out, ",\"last_primary\":%u", st->last_primary);
 	fputs(",\"last_error\":", out);
 	mirrorctl_json_str(out, st->last_error);
@@ -285,8 +288,9 @@ static void mirrorctl_print_json(FILE *out, const struct ctl_status *st)
 			p->node_id);
 		mirrorctl_json_str(out, p->name);
 		fprintf(out,
-			",\"role\":\"%s\",\"connected\":%s,\"up_to_date\":%s,\"sync_permille\":%u,\"acked_seq\":%llu}",
+			",\"role\":\"%s\",\"connected\":%s,\"data_link\":%s,\"up_to_date\":%s,\"sync_permille\":%u,\"acked_seq\":%llu}",
 			ctl_role_name(p->role), mirrorctl_bool(p->connected),
+			mirrorctl_bool(p->data_link),
 			mirrorctl_bool(p->up_to_date), p->sync_permille,
 			(unsigned long long)p->acked_seq);
 	}
@@ -334,6 +338,9 @@ static void mirrorctl_print_text(FILE *out, const struct ctl_status *st)
 		(unsigned long long)st->ops_replicated,
 		(unsigned long long)st->bytes_replicated,
 		(unsigned long long)st->seq);
+	fprintf(out, "data link:   %llu bytes sent, %llu received\n",
+		(unsigned long long)st->link_sent,
+		(unsigned long long)st->link_received);
 	fprintf(out, "last error:  %s\n",
 		st->last_error[0] ? st->last_error : "none");
 	if (st->n_peers == 0) {
@@ -352,8 +359,10 @@ static void mirrorctl_print_text(FILE *out, const struct ctl_status *st)
 				     p->sync_permille);
 		fprintf(out, "%-10u %-20s %-7s %-5s %-16s %llu\n", p->node_id,
 			p->name[0] ? p->name : "-", ctl_role_name(p->role),
-			p->connected ? "up" : "down", data,
-			(unsigned long long)p->acked_seq);
+			!p->connected ? "down" :
+			p->data_link  ? "tcp" :
+					"cpg",
+			data, (unsigned long long)p->acked_seq);
 	}
 }
 

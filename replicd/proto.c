@@ -136,10 +136,13 @@ static const struct proto_desc proto_descs[PROTO_T_MAX] = {
 		D_NONE, O_ROOT },
 	[PROTO_OP_FSYNC] = { "OP_FSYNC", F_PATH, PROTO_F_DATASYNC, D_NONE,
 		O_ROOT },
+	[PROTO_OP_WRITE_LINKED] = { "OP_WRITE_LINKED",
+		F_PATH | F_LENGTH | F_DATA, 0, D_SUMS, 0 },
 
 	[PROTO_CTL_ACK] = { "CTL_ACK", 0, 0, D_NONE, 0 },
 	[PROTO_CTL_STATE] = { "CTL_STATE", F_STATE, 0, D_NONE, 0 },
 	[PROTO_CTL_NACK] = { "CTL_NACK", 0, 0, D_NONE, 0 },
+	[PROTO_CTL_LINK] = { "CTL_LINK", F_SYNC | F_OFFSET, 0, D_NONE, 0 },
 
 	[PROTO_SYNC_BEGIN] = { "SYNC_BEGIN", F_SYNC, 0, D_NONE, 0 },
 	[PROTO_SYNC_DIR] = { "SYNC_DIR",
@@ -602,6 +605,28 @@ static long proto_body_size(const struct proto_msg *msg,
 		return -EMSGSIZE;
 	*descp = d;
 	return (long)w.off;
+}
+
+long proto_encode_head(const struct proto_msg *msg, uint8_t *buf, size_t len)
+{
+	const struct proto_desc *d = proto_desc_of(msg->type);
+	struct proto_msg h = *msg;
+	long n;
+
+	if (!d || !(d->fields & F_DATA) || (msg->data_len && !msg->data))
+		return -EINVAL;
+	/* everything but the bytes, then the lengths the bytes make */
+	h.data = NULL;
+	h.data_len = 0;
+	n = proto_encode(&h, buf, len);
+	if (n < 0)
+		return n;
+	if (proto_encoded_size(msg) < 0)
+		return -EINVAL; /* the whole message would not be valid */
+	st32(buf + HDR_BODY_LEN,
+	     (uint32_t)(n - PROTO_HDR_SIZE) + msg->data_len);
+	st32(buf + n - 4, msg->data_len);
+	return n;
 }
 
 long proto_encoded_size(const struct proto_msg *msg)

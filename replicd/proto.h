@@ -55,12 +55,21 @@ enum proto_type {
 	PROTO_OP_SETXATTR,    /* path name data flags=XATTR_* */
 	PROTO_OP_REMOVEXATTR, /* path name */
 	PROTO_OP_FSYNC, /* path flags=PROTO_F_DATASYNC: fdatasync, then ack */
-	PROTO_OP_LAST = PROTO_OP_FSYNC,
+	/* path length=n, data = n XXH3-128 sums: the token of the n OP_WRITEs
+	 * of path with seqs seq-n+1 .. seq whose bytes travel on the data
+	 * link (link.h); applied in their place */
+	PROTO_OP_WRITE_LINKED,
+	PROTO_OP_LAST = PROTO_OP_WRITE_LINKED,
 
 	/* control */
 	PROTO_CTL_ACK = 64, /* seq = highest sequence applied in order */
 	PROTO_CTL_STATE,    /* state: the sender's role and data generation */
 	PROTO_CTL_NACK,	    /* seq = first op the sender could not apply */
+	/* the sender's data link (link.h): in CPG, target 0, sync_id = the
+	 * token a primary must present, offset = its TCP port; as the first
+	 * message on a link, target = the node the primary wants, sync_id =
+	 * that node's token, offset = the primary's node id */
+	PROTO_CTL_LINK,
 
 	/* full sync: primary <-> target (sync_id, target set) */
 	PROTO_SYNC_BEGIN = 96, /* a sync to target starts */
@@ -194,6 +203,14 @@ const char *proto_dir_next(const struct proto_msg *msg, uint32_t *pos);
  * rename's source, or longer than PROTO_MAX_PATH now).  "" (the root)
  * never moves.  Pure.
  */
+/*
+ * Encode all of a message with a data blob but the bytes of the blob,
+ * which are always last: buf then msg->data is the message proto_encode()
+ * makes, for a scatter-gather send without copying the bytes.  Length of
+ * the head, or -errno as proto_encode() (-EINVAL: the type has no blob).
+ */
+long proto_encode_head(const struct proto_msg *msg, uint8_t *buf, size_t len);
+
 int proto_rename_path(const struct proto_msg *op, const char *p,
 		      char out[PROTO_MAX_PATH + 1]);
 

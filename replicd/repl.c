@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "link.h"
 #include "log.h"
 #include "repl.h"
 #include "sync.h"
@@ -99,6 +100,82 @@ static int repl_mcast(struct repl *r, long len)
 	return transport_mcast(r->d->tr, &iov, 1, REPL_MCAST_WAIT_MS);
 }
 
+/* A multicast failed: the secondaries miss an op; they leave the ack set
+ * (and are resynced).  Order lock held. */
+static void repl_mcast_failed(struct repl *r, unsigned int type, uint64_t seq,
+			      int rc)
+{
+	log_err("cannot multicast an operation: the secondaries miss it and will be resynced " QB_XS
+		" %s seq=%" PRIu64 ": %s",
+		proto_type_name(type), seq, strerror(-rc));
+	daemon_set_error(r->d, "multicast failed: %s", strerror(-rc));
+	pthread_mutex_lock(&r->ack_mtx);
+	r->n_set = 0;
+	pthread_cond_broadcast(&r->ack_cond);
+	pthread_mutex_unlock(&r->ack_mtx);
+	daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
+}
+
+/* A large write on the data link (its bytes straight from the request),
+ * then its token in r->buf: the token's length, or 0 when the write must
+ * go in CPG whole.  Order lock held. */
+static long repl_link(struct repl *r, const struct proto_msg *m)
+{
+	struct proto_msg t = { .type = PROTO_OP_WRITE_LINKED };
+	uint8_t sum[PROTO_SUM_SIZE];
+	struct iovec iov[2];
+	long head;
+
+	if (m->type != PROTO_OP_WRITE || m->data_len < LINK_MIN_BYTES ||
+	    !link_ready(r->d->link))
+		return 0;
+	head = proto_encode_head(m, r->buf, PROTO_MAX_MSG);
+	if (head < 0)
+		return 0;
+	iov[0].iov_base = r->buf;
+	iov[0].iov_len = (size_t)head;
+	iov[1].iov_base = (void *)m->data;
+	iov[1].iov_len = m->data_len;
+	if (link_sendv(r->d->link, iov, 2))
+		return 0; /* this one in CPG; the link comes back later */
+	sync_sum(m->data, m->data_len, sum);
+	t.seq = m->seq;
+	t.dir = m->dir;
+	t.path = m->path;
+	t.length = 1;
+	t.data = sum;
+	t.data_len = PROTO_SUM_SIZE;
+	head = proto_encode(&t, r->buf, PROTO_MAX_MSG);
+	return head > 0 ? head : 0;
+}
+
+/*
+ * Send m on its way: a large write on the data link, then its token
+ * (OP_WRITE_LINKED) in CPG, which orders it; anything else, or when the
+ * link cannot take it, in CPG whole (encoded here in r->buf).  Order
+ * lock held.  0 or -errno.
+ */
+static int repl_send_op(struct repl *r, const struct proto_msg *m)
+{
+	long len = repl_link(r, m);
+	int rc;
+
+	if (!len) {
+		len = proto_encode(m, r->buf, PROTO_MAX_MSG);
+		if (len < 0) {
+			log_err("cannot encode a %s for replication " QB_XS
+				" path=%s: %s",
+				proto_type_name(m->type),
+				m->path ? m->path : "", strerror((int)-len));
+			return (int)len;
+		}
+	}
+	rc = repl_mcast(r, len);
+	if (rc)
+		repl_mcast_failed(r, m->type, m->seq, rc);
+	return rc;
+}
+
 static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 {
 	struct repl *r = ctx;
@@ -124,7 +201,8 @@ static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 
 	seq = r->next_seq + 1;
 	m.seq = seq;
-	len = proto_encode(&m, r->buf, PROTO_MAX_MSG);
+	/* its size counts in the window, whichever way it travels */
+	len = proto_encoded_size(&m);
 	if (len < 0) {
 		log_err("cannot encode a %s for replication " QB_XS
 			" path=%s: %s",
@@ -142,19 +220,9 @@ static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 	}
 	pthread_mutex_unlock(&r->ack_mtx);
 
-	rc = repl_mcast(r, len);
-	if (rc < 0) {
-		log_err("cannot multicast an operation: the secondaries miss it and will be resynced " QB_XS
-			" %s seq=%" PRIu64 ": %s",
-			proto_type_name(m.type), seq, strerror(-rc));
-		daemon_set_error(r->d, "multicast failed: %s", strerror(-rc));
-		pthread_mutex_lock(&r->ack_mtx);
-		r->n_set = 0;
-		pthread_cond_broadcast(&r->ack_cond);
-		pthread_mutex_unlock(&r->ack_mtx);
-		daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
+	rc = repl_send_op(r, &m);
+	if (rc < 0)
 		return -EIO;
-	}
 	r->next_seq = seq;
 	sync_note_op(r->d->sync, &m);
 

@@ -125,6 +125,7 @@ static void test_defaults(void **state)
 	assert_true(cfg->max_inflight_bytes == CONFIG_MAX_INFLIGHT_DEFAULT);
 	assert_int_equal(cfg->on_no_quorum, CONFIG_NO_QUORUM_SUSPEND);
 	assert_int_equal(cfg->ack_timeout_ms, 0);
+	assert_true(cfg->data_link);
 	assert_int_equal(cfg->set, 0);
 	free(cfg);
 }
@@ -149,6 +150,7 @@ static void test_good_lines(void **state)
 		"max_inflight_bytes = 1048576\r",
 		"on_no_quorum = continue",
 		"\tack_timeout_ms\t=\t2500  ",
+		"data_link = no",
 	};
 	size_t i;
 
@@ -167,6 +169,7 @@ static void test_good_lines(void **state)
 	assert_true(cfg->max_inflight_bytes == 1048576);
 	assert_int_equal(cfg->on_no_quorum, CONFIG_NO_QUORUM_CONTINUE);
 	assert_int_equal(cfg->ack_timeout_ms, 2500);
+	assert_false(cfg->data_link);
 	free(cfg);
 }
 
@@ -213,6 +216,7 @@ static void test_bad_lines(void **state)
 		  { "ack_timeout_ms", "out of range", "0..3600000" } },
 		{ "ack_timeout_ms = 1.5",
 		  { "ack_timeout_ms", "not a number" } },
+		{ "data_link = on", { "data_link", "yes or no" } },
 		{ "name = \001x", { "name", "control characters" } },
 	};
 	size_t i, j;
@@ -325,7 +329,7 @@ static void test_buffer(void **state)
 			 -EINVAL);
 	assert_string_equal(
 		err,
-		"b.conf:3: unknown key 'colour' (known keys: name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms)");
+		"b.conf:3: unknown key 'colour' (known keys: name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms, data_link)");
 
 	config_init(cfg);
 	assert_int_equal(config_parse_buffer(cfg, nul, sizeof(nul) - 1,

@@ -139,6 +139,8 @@ static struct ctl_status *sample(void)
 	st->bytes_replicated = UINT64_MAX;
 	st->seq = 42;
 	st->last_primary = 7;
+	st->link_sent = 1ull << 40;
+	st->link_received = 3;
 	strcpy(st->last_error, "peer 2 dropped: ack timeout = 5 s");
 	st->n_dirs = 2;
 	strcpy(st->dirs[0], "/srv/www");
@@ -151,6 +153,7 @@ static struct ctl_status *sample(void)
 		st->peers[i].role = PROTO_ROLE_SECOND;
 		st->peers[i].up_to_date = i % 2;
 		st->peers[i].connected = i % 3;
+		st->peers[i].data_link = i % 5 == 1;
 		st->peers[i].sync_permille = i * 10;
 		st->peers[i].acked_seq = 40 + i;
 	}

@@ -234,6 +234,13 @@ static void add_ops(struct proto_samples *ps)
 
 	m = add(ps, "fsync root", PROTO_OP_FSYNC);
 	m->path = "";
+
+	m = add(ps, "linked write", PROTO_OP_WRITE_LINKED);
+	m->seq = 1000;
+	m->path = "vm/disk.qcow2";
+	m->length = 4;
+	m->data = ps->data + 3;
+	m->data_len = 4 * PROTO_SUM_SIZE;
 }
 
 static void add_ctl(struct proto_samples *ps)
@@ -247,6 +254,13 @@ static void add_ctl(struct proto_samples *ps)
 	m->seq = 0;
 	m = add(ps, "nack", PROTO_CTL_NACK);
 	m->seq = 42;
+	m = add(ps, "link announce", PROTO_CTL_LINK);
+	m->sync_id = 0x0123456789abcdefull;
+	m->offset = 40123;
+	m = add(ps, "link hello", PROTO_CTL_LINK);
+	m->target = 2;
+	m->sync_id = UINT64_MAX;
+	m->offset = 1;
 
 	for (role = 0; role < PROTO_ROLE_MAX; role++) {
 		m = add(ps, "state", PROTO_CTL_STATE);

@@ -1,0 +1,96 @@
+#!/bin/bash
+# 26-replicd-link: large writes take the direct data link, and writes go
+# on when it breaks.
+#
+# The admin sees in mirrorctl status that the peer's link is "tcp" and
+# that the link, not corosync, carried the bytes of a large file. Then the
+# link is cut (TCP resets, as when a firewall drops the connection) while
+# a writer runs: every write still returns, now through corosync, the
+# link comes back once the cut ends, and both replicas hold the same
+# tree. With data_link = no in replicd.conf everything travels through
+# corosync and the peer shows "cpg".
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=replicd.sh
+. "$(dirname "$0")/replicd.sh"
+
+MB=48
+
+scenario_begin 26-replicd-link iptables ss
+rd_begin
+
+# link_is NODE true|false: NODE's first peer has the data link up or not
+link_is() {
+	[ "$(rd_get "$1" peers.0.data_link)" = "$2" ]
+}
+
+# link_port NODE: the TCP port NODE's replicd listens on for its link
+link_port() {
+	# shellcheck disable=SC2016 # an awk program
+	on "$1" ss -Hltnp 2>/dev/null |
+		awk '/"replicd"/ {n = split($4, a, ":"); print a[n]; exit}'
+}
+
+rd_lab_up 2
+rd_start n1
+rd_start n2
+assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
+rd_wait_role n1 PRIM 60
+rd_wait_role n2 SECOND 60
+wait_until 10 "mirrorctl status on n1: the data link to n2 is up" link_is n1 true
+assert_ok -m "mirrorctl status shows the link as tcp" \
+	sh -c "'$LAB_BIN' exec n1 '$MIRRORCTL' -r '$RD_NAME' status | grep -E '^2 +.* tcp '"
+
+s0=$(rd_get n1 link_sent)
+assert_ok -m "n1 writes a ${MB} MiB file in 1 MiB writes" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/big" bs=1M count=$MB conv=fsync status=none
+s1=$(rd_get n1 link_sent)
+note "link_sent on n1: $s0 -> $s1"
+assert_ok -m "the data link carried the file's bytes ($(((s1 - s0) / 1048576)) MiB)" \
+	test $((s1 - s0)) -ge $((MB * 1048576))
+rd_same_sums "n1 and n2 hold the same tree" n1 n2
+
+# cut the link while a workload runs: resets on n1's side of it
+port=$(link_port n2)
+assert_ok -m "n2's replicd listens on TCP port ${port:-?}" test -n "$port"
+rd_bg rd_workload n1 --seed 2601 --ops 3000 --max-bytes $((32 * 1048576)) \
+	--log "$RD_TMP/wl.ack" "$RD_DIR/wl" >"$RD_TMP/wl.out" 2>&1
+w=$RD_BG_PID
+sleep 1
+assert_ok -m "the link is cut (n1's packets to port $port get a TCP reset)" \
+	on n1 iptables -I OUTPUT -p tcp --dport "$port" -j REJECT --reject-with tcp-reset
+assert_ok -m "n1 writes 16 MiB while the link is cut" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/during" bs=1M count=16 status=none
+wait_until 20 "mirrorctl status on n1: the link is down" link_is n1 false
+assert_ok -m "n2 is still SECOND, up to date" rd_is n2 SECOND
+assert_ok -m "the cut ends" \
+	on n1 iptables -D OUTPUT -p tcp --dport "$port" -j REJECT --reject-with tcp-reset
+rd_wait_bg "$w" "the workload's writes all returned" "$RD_TMP/wl.out"
+wait_until 20 "the data link to n2 comes back" link_is n1 true
+wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
+rd_verify n2 "$RD_TMP/wl.ack" "$RD_DIR/wl"
+rd_same_sums "after the cut: n1 and n2 hold the same tree" n1 n2
+assert_ok -m "n2 is SECOND, up to date" rd_is n2 SECOND
+
+# data_link = no: corosync carries everything
+rd_stop n2
+rd_stop n1
+for n in n1 n2; do
+	printf 'name = %s\ndirectory = %s\ndata_link = no\n' "$RD_NAME" "$RD_DIR" \
+		>"$RD_TMP/$n.conf"
+done
+rd_start n1 --config "$RD_TMP/n1.conf"
+rd_start n2 --config "$RD_TMP/n2.conf"
+rd_wait_role n1 SECOND 60
+assert_ok -m "n1: mirrorctl promote (it was primary)" mctl n1 promote
+rd_wait_role n1 PRIM 60
+rd_wait_role n2 SECOND 60
+assert_ok -m "with data_link = no the peer shows cpg" \
+	sh -c "'$LAB_BIN' exec n1 '$MIRRORCTL' -r '$RD_NAME' status | grep -E '^2 +.* cpg '"
+assert_ok -m "n1 writes 8 MiB through corosync" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/cpg" bs=1M count=8 conv=fsync status=none
+assert_eq "$(rd_get n1 link_sent)" 0 "nothing went on a data link"
+rd_same_sums "n1 and n2 hold the same tree" n1 n2
+rd_stop n2
+rd_stop n1
