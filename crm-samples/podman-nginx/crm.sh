@@ -8,7 +8,7 @@
 # Settings (environment): as pcs.sh, see common.sh.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 check_settings
 

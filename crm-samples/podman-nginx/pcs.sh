@@ -9,7 +9,7 @@
 # MONITOR_CMD PORT WAIT, see common.sh.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 check_settings
 
