@@ -38,12 +38,22 @@ METRICS = {
         ("p50_us", "p50 per file", "µs", ("lat_us", "p50"), False),
         ("p99_us", "p99 per file", "µs", ("lat_us", "p99"), False),
     ],
+    "untar": [
+        ("secs", "time", "s", ("secs",), False),
+        ("files_s", "files", "files/s", ("files_s",), True),
+        ("mb_s", "file data", "MB/s", ("mb_s",), True),
+    ],
+    "sqlite": [
+        ("txn_s", "inserts", "txn/s", ("txn_s",), True),
+        ("p50_us", "p50 per transaction", "µs", ("lat_us", "p50"), False),
+        ("p99_us", "p99 per transaction", "µs", ("lat_us", "p99"), False),
+    ],
 }
 
 # EXTRA counters (differences over the timed part of each repetition)
 # summarised per workload for the analysis
 EXTRA_KEYS = ("ops_replicated", "bytes_replicated", "net_tx_n1", "net_rx_n2",
-              "cpu_n1_s", "cpu_n2_s", "corosync_cpu_n1_s",
+              "link_sent", "cpu_n1_s", "cpu_n2_s", "corosync_cpu_n1_s",
               "corosync_cpu_n2_s")
 
 
@@ -53,6 +63,8 @@ def tool_ops(result):
         return float(result["ops"])
     if "files" in result:
         return float(result["files"])
+    if "txns" in result:
+        return float(result["txns"])
     if "bytes" in result and result.get("block"):
         return float(result["bytes"]) / float(result["block"])
     return None
@@ -181,17 +193,28 @@ def build(meta, facts, runs, failures):
                     "value": va / vb if va is not None and vb else None,
                 })
     targets = []
-    for spec, pair, minimum in meta["target"]:
+    for spec, pair, bound in meta["target"]:
         wl, key = spec.split(".")
-        a, b = pair.split("/")
-        va, vb = median(a, wl, key), median(b, wl, key)
-        value = va / vb if va is not None and vb else None
+        if "/" in pair:
+            # a ratio, at least bound
+            a, b = pair.split("/")
+            va, vb = median(a, wl, key), median(b, wl, key)
+            value = va / vb if va is not None and vb else None
+            ok = value is not None and value >= float(bound)
+            kind, sep = "ratio_min", "/"
+        else:
+            # a difference in the metric's unit, at most bound
+            a, b = pair.split("-")
+            va, vb = median(a, wl, key), median(b, wl, key)
+            value = va - vb if va is not None and vb is not None else None
+            ok = value is not None and value <= float(bound)
+            kind, sep = "diff_max", "−"
         targets.append({
-            "workload": wl, "metric": key, "a": a, "b": b,
-            "label": "%s/%s" % (label.get(a, a), label.get(b, b)),
-            "min": float(minimum), "value": value,
+            "workload": wl, "metric": key, "a": a, "b": b, "kind": kind,
+            "label": "%s%s%s" % (label.get(a, a), sep, label.get(b, b)),
+            "bound": float(bound), "value": value,
             "verdict": ("pending" if value is None else
-                        "PASS" if value >= float(minimum) else "FAIL"),
+                        "PASS" if ok else "FAIL"),
         })
     return {
         "command": facts.get("command", ""),
@@ -240,8 +263,11 @@ def table(doc):
             tgt = [t for t in doc["targets"]
                    if t["workload"] == w["name"] and t["metric"] == key]
             if doc["targets"]:
-                row.append("; ".join("%s %s ≥ %s" % (
-                    t["verdict"], t["label"], fmt(t["min"])) for t in tgt))
+                row.append("; ".join("%s %s %s %s (%s)" % (
+                    t["verdict"], t["label"],
+                    "≥" if t["kind"] == "ratio_min" else "≤",
+                    fmt(t["bound"]), fmt(t["value"]) if t["value"]
+                    is not None else "–") for t in tgt))
             rows.append(row)
     return rows
 
