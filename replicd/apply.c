@@ -336,6 +336,7 @@ static void *apply_thread(void *arg)
 		batch = ap->head;
 		ap->head = ap->tail = NULL;
 		ap->queued = 0;
+		ap->busy = batch != NULL;
 		pthread_cond_broadcast(&ap->cond);
 		pthread_mutex_unlock(&ap->mtx);
 
@@ -353,6 +354,10 @@ static void *apply_thread(void *arg)
 			if (link_ack(ap->d->link, ack_to, ack_seq) == 0)
 				ack_seq = 0;
 		}
+		pthread_mutex_lock(&ap->mtx);
+		ap->busy = false;
+		pthread_cond_broadcast(&ap->cond);
+		pthread_mutex_unlock(&ap->mtx);
 		now = apply_now_ms();
 		if (ack_seq || (applied != cpg_acked &&
 				now - cpg_at >= APPLY_CPG_ACK_MS)) {
@@ -401,6 +406,27 @@ int apply_enqueue(struct apply *ap, uint32_t from, const void *buf, size_t len)
 		return rc;
 	}
 	return apply_push(ap, it);
+}
+
+int apply_drain(struct apply *ap, unsigned int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ap->mtx);
+	while ((ap->head || ap->busy) && !ap->quit && !rc)
+		if (pthread_cond_timedwait(&ap->cond, &ap->mtx, &until) ==
+		    ETIMEDOUT)
+			rc = -ETIMEDOUT;
+	pthread_mutex_unlock(&ap->mtx);
+	return rc;
 }
 
 void apply_abort_sync(struct apply *ap)

@@ -32,6 +32,11 @@ void apply_stop(struct apply *ap);
  * Blocks while the queue holds more than its byte limit.  0 or -errno. */
 int apply_enqueue(struct apply *ap, uint32_t from, const void *buf, size_t len);
 
+/* Loop thread, before this node starts serving: wait until every
+ * operation queued so far is applied (they may have been acknowledged
+ * already).  0, or -ETIMEDOUT after timeout_ms. */
+int apply_drain(struct apply *ap, unsigned int timeout_ms);
+
 /* Loop thread: the primary left; abandon a sync in progress (ordered
  * after what is already queued). */
 void apply_abort_sync(struct apply *ap);

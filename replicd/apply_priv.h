@@ -47,6 +47,7 @@ struct apply {
 	size_t queued;
 	bool quit;
 	bool sending; /* the thread waits in apply_mcast() */
+	bool busy;    /* the thread works on a batch */
 
 	/* applier thread only */
 	struct apply_fd fds[APPLY_FD_CACHE];

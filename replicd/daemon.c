@@ -32,6 +32,9 @@
 #include "sync.h"
 #include "transport.h"
 
+/* promote: how long the applier may take to finish what it has */
+#define DAEMON_DRAIN_MS 20000u
+
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 
@@ -469,6 +472,14 @@ static int daemon_promote(struct daemon *d, bool force, char *err,
 	}
 	pthread_mutex_unlock(&d->mtx);
 
+	/* what the old primary sent is applied (maybe acknowledged) before
+	 * anything new is served */
+	if (apply_drain(d->apply, DAEMON_DRAIN_MS)) {
+		snprintf(
+			err, errlen,
+			"operations of the previous primary are still being applied: try again");
+		return -EBUSY;
+	}
 	repl_activate(d->repl, d->max_op_seq + 1, ids, n);
 	rc = daemon_fronts_start(d, err, errlen);
 	if (rc) {
