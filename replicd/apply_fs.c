@@ -223,13 +223,38 @@ static int apply_pwrite(int fd, const uint8_t *data, size_t len, off_t off)
 	return 0;
 }
 
+/* The directory name under dfd, opened for readdir without following a
+ * symlink; NULL with errno set. */
+static DIR *apply_opendir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dp;
+
+	if (fd < 0)
+		return NULL;
+	dp = fdopendir(fd);
+	if (!dp) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return dp;
+}
+
+static bool apply_is_dot(const struct dirent *de)
+{
+	return !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+}
+
 /* Remove name under dirfd, recursively for a directory. */
 static int apply_remove(int pfd, const char *name, int depth)
 {
 	struct stat st;
 	struct dirent *de;
 	DIR *dp;
-	int fd, rc = 0;
+	int rc = 0;
 
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -errno;
@@ -237,16 +262,11 @@ static int apply_remove(int pfd, const char *name, int depth)
 		return unlinkat(pfd, name, 0) ? -errno : 0;
 	if (depth > 256)
 		return -ELOOP;
-	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	dp = apply_opendir(pfd, name);
+	if (!dp)
 		return -errno;
-	dp = fdopendir(fd);
-	if (!dp) {
-		close(fd);
-		return -errno;
-	}
 	while ((de = readdir(dp))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (apply_is_dot(de))
 			continue;
 		rc = apply_remove(dirfd(dp), de->d_name, depth + 1);
 		if (rc)
@@ -645,30 +665,25 @@ out_src:
 	return rc;
 }
 
-/* Every regular file below dfd with several names gets one inode per
- * name (the bytes are kept).  0 or the first -errno. */
-static int apply_unshare_tree(struct apply *ap, int dfd, int depth,
-			      uint64_t *count)
+/* Every regular file below the directory name (under dfd) with several
+ * names gets one inode per name (the bytes are kept).  0 or the first
+ * -errno. */
+static int apply_unshare_tree(struct apply *ap, int dfd, const char *name,
+			      int depth, uint64_t *count)
 {
 	struct dirent *de;
 	struct stat st;
 	DIR *dp;
-	int fd, rc = 0, rc2;
+	int rc = 0, rc2;
 
 	if (depth > 256)
 		return -ELOOP;
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dp = apply_opendir(dfd, name);
+	if (!dp)
 		return -errno;
-	dp = fdopendir(fd);
-	if (!dp) {
-		close(fd);
-		return -errno;
-	}
 	while ((de = readdir(dp))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+		if (apply_is_dot(de) ||
+		    fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		rc2 = 0;
 		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
@@ -676,14 +691,8 @@ static int apply_unshare_tree(struct apply *ap, int dfd, int depth,
 			if (!rc2)
 				(*count)++;
 		} else if (S_ISDIR(st.st_mode)) {
-			fd = openat(dirfd(dp), de->d_name,
-				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					    O_CLOEXEC);
-			rc2 = fd < 0 ? -errno :
-				       apply_unshare_tree(ap, fd, depth + 1,
-							  count);
-			if (fd >= 0)
-				close(fd);
+			rc2 = apply_unshare_tree(ap, dirfd(dp), de->d_name,
+						 depth + 1, count);
 		}
 		if (rc2 && !rc)
 			rc = rc2;
@@ -696,17 +705,10 @@ int apply_unshare_all(struct apply *ap)
 {
 	uint64_t count = 0;
 	unsigned int i;
-	int rc = 0, rc2, fd;
+	int rc = 0, rc2;
 
 	for (i = 0; i < ap->d->cfg->n_dirs; i++) {
-		fd = apply_openat2(ap->d->root_fd[i], "",
-				   O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0) {
-			rc2 = fd;
-		} else {
-			rc2 = apply_unshare_tree(ap, fd, 0, &count);
-			close(fd);
-		}
+		rc2 = apply_unshare_tree(ap, ap->d->root_fd[i], ".", 0, &count);
 		if (rc2 && !rc)
 			rc = rc2;
 	}

@@ -794,6 +794,7 @@ int link_sendv(struct link *l, const struct iovec *iov, int n_iov)
 	struct iovec v[LINK_MAX_IOV];
 	struct link_out *o;
 	int fds[DAEMON_MAX_PEERS], rc = 0, rc1, k;
+	bool bad[DAEMON_MAX_PEERS] = { false };
 	size_t len = 0;
 	uint32_t nodes[DAEMON_MAX_PEERS];
 	size_t i, n = 0;
@@ -824,6 +825,7 @@ int link_sendv(struct link *l, const struct iovec *iov, int n_iov)
 				"data link to node %u failed: back to CPG " QB_XS
 				" %s",
 				nodes[i], strerror(-rc1));
+			bad[i] = true;
 			rc = rc1;
 		}
 	}
@@ -833,8 +835,10 @@ int link_sendv(struct link *l, const struct iovec *iov, int n_iov)
 		if (!o)
 			continue;
 		o->busy--;
-		if (rc && o->state == LO_UP)
-			o->state = LO_DOWN; /* the thread closes it */
+		/* what it got of the message, if anything, is a broken
+		 * stream: the thread closes it (the others stay up) */
+		if (bad[i] && o->state == LO_UP)
+			o->state = LO_DOWN;
 	}
 	if (!rc)
 		l->bytes_sent += len * n;
