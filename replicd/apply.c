@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "deadline.h"
 #include "link.h"
 #include "log.h"
 #include "proto.h"
@@ -321,12 +322,7 @@ static void *apply_thread(void *arg)
 			pthread_cond_wait(&ap->cond, &ap->mtx);
 		if (!ap->head && !ap->quit) {
 			/* acked on the link only: in CPG too, a bit later */
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += APPLY_CPG_ACK_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			deadline_in_ms(&until, APPLY_CPG_ACK_MS);
 			pthread_cond_timedwait(&ap->cond, &ap->mtx, &until);
 		}
 		if (ap->quit) {
@@ -413,13 +409,7 @@ int apply_drain(struct apply *ap, unsigned int timeout_ms)
 	struct timespec until;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	deadline_in_ms(&until, timeout_ms);
 	pthread_mutex_lock(&ap->mtx);
 	while ((ap->head || ap->busy) && !ap->quit && !rc)
 		if (pthread_cond_timedwait(&ap->cond, &ap->mtx, &until) ==

@@ -8,7 +8,7 @@ replicd_replicd_SOURCES = replicd/main.c replicd/daemon.c replicd/daemon.h \
 	replicd/repl.c replicd/repl.h \
 	replicd/apply.c replicd/apply.h replicd/apply_fs.c replicd/apply_priv.h \
 	replicd/sync.c replicd/sync.h replicd/sync_walk.c replicd/sync_link.c \
-	replicd/link.c replicd/link.h \
+	replicd/link.c replicd/link.h replicd/deadline.h \
 	replicd/sync_priv.h
 replicd_replicd_CFLAGS = $(AM_CFLAGS) $(QB_CFLAGS) $(CPG_CFLAGS) \
 	$(QUORUM_CFLAGS) $(CMAP_CFLAGS) $(FUSE_CFLAGS) $(XXHASH_CFLAGS) \

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "front_priv.h"
 #include "log.h"
 
@@ -592,13 +593,7 @@ static int front_join(struct front *f, long ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline_in_ms(&ts, (unsigned long)ms);
 	if (pthread_timedjoin_np(f->thread, NULL, &ts))
 		return -ETIMEDOUT;
 	f->thread_started = 0;

@@ -33,6 +33,7 @@
 
 #include <corosync/cmap.h>
 
+#include "deadline.h"
 #include "link.h"
 #include "log.h"
 #include "repl.h"
@@ -897,8 +898,7 @@ int link_take(struct link *l, uint32_t node, uint64_t seq,
 
 	if (!l)
 		return -ENOTCONN;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += LINK_TAKE_TIMEOUT_MS / 1000;
+	deadline_in_ms(&until, LINK_TAKE_TIMEOUT_MS);
 	pthread_mutex_lock(&l->mtx);
 	for (;;) {
 		p = link_inbox_scan(l, node, seq, false);

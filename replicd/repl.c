@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "link.h"
 #include "log.h"
 #include "repl.h"
@@ -274,13 +275,7 @@ static int repl_hook_wait(void *ctx, uint64_t seq)
 	struct timespec until;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += tmo / 1000;
-	until.tv_nsec += (long)(tmo % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	deadline_in_ms(&until, tmo);
 	pthread_mutex_lock(&r->ack_mtx);
 	for (;;) {
 		if (!r->active) {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include "deadline.h"
 #include "log.h"
 #include "repl.h"
 #include "sync.h"
@@ -170,8 +171,7 @@ static int sync_wait_need(struct sync *s, uint64_t first, uint8_t *bitmap,
 
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += SYNC_NEED_TIMEOUT_S;
+	deadline_in_ms(&until, SYNC_NEED_TIMEOUT_S * 1000UL);
 	pthread_mutex_lock(&s->mtx);
 	while (!s->cancel && !s->quit &&
 	       !(s->need_ready && s->need_offset == first) && rc == 0)
