@@ -22,12 +22,7 @@ TXNS=200
 scenario_begin 20-replicd-two-nodes sqlite3 tar
 rd_begin
 
-rd_lab_up 2
-rd_start n1
-rd_start n2
-assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
-rd_wait_role n1 PRIM 60
-rd_wait_role n2 SECOND 60
+rd_pair_up
 assert_ok -m "n1: $RD_DIR is a fuse.replicd mount" rd_is_fuse n1
 assert_fail -m "n2: $RD_DIR is not a FUSE mount (secondary)" rd_is_fuse n2
 ops0=$(rd_get n1 ops_replicated)

@@ -38,12 +38,7 @@ print(sum(1 for p in json.load(sys.stdin) if p["node_id"] == 1 and p["connected"
 scenario_begin 22-replicd-crash
 rd_begin
 
-rd_lab_up 2
-rd_start n1
-rd_start n2
-assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
-rd_wait_role n1 PRIM 60
-rd_wait_role n2 SECOND 60
+rd_pair_up
 
 rd_bg rd_workload n1 --seed 2201 --ops 10000000 --log "$RD_TMP/wl1.ack" \
 	"$RD_DIR/wl1" >"$RD_TMP/wl1.out" 2>&1

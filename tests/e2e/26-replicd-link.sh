@@ -32,12 +32,7 @@ link_port() {
 		awk '/"replicd"/ {n = split($4, a, ":"); print a[n]; exit}'
 }
 
-rd_lab_up 2
-rd_start n1
-rd_start n2
-assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
-rd_wait_role n1 PRIM 60
-rd_wait_role n2 SECOND 60
+rd_pair_up
 wait_until 10 "mirrorctl status on n1: the data link to n2 is up" link_is n1 true
 assert_ok -m "mirrorctl status shows the link as tcp" \
 	sh -c "'$LAB_BIN' exec n1 '$MIRRORCTL' -r '$RD_NAME' status | grep -E '^2 +.* tcp '"

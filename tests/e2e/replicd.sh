@@ -182,6 +182,17 @@ rd_wait_role() {
 	wait_until "${3:-60}" "$1 is $what (mirrorctl status)" rd_is "$1" "$2"
 }
 
+# rd_pair_up: a 2-node lab, replicd on both, n1 made primary, n2 an
+# up-to-date secondary
+rd_pair_up() {
+	rd_lab_up 2
+	rd_start n1
+	rd_start n2
+	assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
+	rd_wait_role n1 PRIM 60
+	rd_wait_role n2 SECOND 60
+}
+
 rd_caught_up() {
 	mctl "$1" --json status 2>/dev/null | "$PYTHON" -c '
 import json, sys
