@@ -52,6 +52,18 @@ export LAB_PRIVATE_DIRS="$AGENT_DIR /srv/www /srv/db /srv/ot /srv/web /etc/conta
 
 # ---- helpers ----
 
+# scenario_logs: on failure, what the agents and replicd logged in the
+# nodes (their /run is private and goes with the lab)
+scenario_logs() {
+	local n
+	for n in n1 n2; do
+		# shellcheck disable=SC2016 # for the shell inside the node
+		on "$n" sh -c 'for f in /run/resource-agents/*.log; do
+			[ -f "$f" ] || continue
+			echo "==== $0: $f (last 40 lines)"; tail -n 40 "$f"; done' "$n"
+	done
+}
+
 mctl() {
 	local n=$1
 	shift

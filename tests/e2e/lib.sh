@@ -127,6 +127,8 @@ _scenario_exit() {
 			note "---- node logs of lab $LAB_NAME ----"
 			"$LAB_BIN" status 2>&1 | note
 			"$LAB_BIN" logs "" 25 2>&1 | note
+			# a scenario's own logs (inside the nodes, gone after down)
+			! declare -F scenario_logs >/dev/null || scenario_logs 2>&1 | note
 		fi
 	fi
 	"$LAB_BIN" down 2>&1 | note
