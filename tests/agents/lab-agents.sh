@@ -61,6 +61,13 @@ scenario_logs() {
 		on "$n" sh -c 'for f in /run/resource-agents/*.log; do
 			[ -f "$f" ] || continue
 			echo "==== $0: $f (last 40 lines)"; tail -n 40 "$f"; done' "$n"
+		echo "==== $n: processes"
+		on "$n" ps -eo pid,ppid,stat,etimes,wchan:24,args 2>&1
+		for m in mir mir2; do
+			echo "==== $n: mirrorctl -r $m --json status"
+			on "$n" timeout 10 "$MIRRORCTL" -r "$m" -t 5 --json status 2>&1
+			echo "exit $?"
+		done
 	done
 }
 
