@@ -401,6 +401,18 @@ static void link_inbox_push(struct link *l, struct link_payload *p)
 	pthread_cond_broadcast(&l->cond);
 }
 
+/* l->mtx held: node is in the CPG view the daemon last gave us (the
+ * daemon's own lock is never taken under ours: l->mtx is a leaf) */
+static bool link_is_member(struct link *l, uint32_t node)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_members; i++)
+		if (l->members[i] == node)
+			return true;
+	return false;
+}
+
 /* A complete frame on in: the hello first, then payloads.  false: close. */
 static bool link_in_frame(struct link *l, struct link_in *in,
 			  struct link_payload *p)
@@ -416,7 +428,7 @@ static bool link_in_frame(struct link *l, struct link_in *in,
 		    p->msg.target != l->d->my_id ||
 		    p->msg.sync_id != l->token || !p->msg.offset ||
 		    p->msg.offset > UINT32_MAX ||
-		    !daemon_is_member(l->d, (uint32_t)p->msg.offset)) {
+		    !link_is_member(l, (uint32_t)p->msg.offset)) {
 			log_warn(
 				"refusing a data link: no valid hello from a member " QB_XS
 				" type=%s",
@@ -513,16 +525,6 @@ static void link_accept(struct link *l)
 }
 
 /* ---- the thread ---- */
-
-static bool link_is_member(struct link *l, uint32_t node)
-{
-	size_t i;
-
-	for (i = 0; i < l->n_members; i++)
-		if (l->members[i] == node)
-			return true;
-	return false;
-}
 
 static void *link_thread(void *arg)
 {

@@ -68,6 +68,47 @@ rd_verify n2 "$RD_TMP/wl.ack" "$RD_DIR/wl"
 rd_same_sums "after the cut: n1 and n2 hold the same tree" n1 n2
 assert_ok -m "n2 is SECOND, up to date" rd_is n2 SECOND
 
+# n2's replicd restarts again and again while mirrorctl status is asked
+# on both nodes: each restart brings a new data link, and status must
+# answer throughout (the link once took the daemon's lock under its own
+# while status held the daemon's and waited for the link's: replicd hung)
+# restarts N: N times stop and start n2's replicd, status on n1 after each
+restarts() {
+	local i
+	for i in $(seq "$1"); do
+		on n2 kill -TERM "$(rd_pid n2)" || return 1
+		sleep 0.3
+		# shellcheck disable=SC2016 # $! belongs to the shell inside the node
+		on n2 sh -c '"$@" </dev/null >>"$0" 2>&1 & echo $!' "$RD_TMP/n2.log" \
+			"$REPLICD" --name "$RD_NAME" --directory "$RD_DIR" \
+			--log-level "$RD_LOG_LEVEL" --foreground >"$RD_TMP/n2.pid"
+		sleep "0.$((RANDOM % 9 + 1))"
+		for n in n1 n2; do
+			if ! timeout 20 "$LAB_BIN" exec "$n" "$MIRRORCTL" -r "$RD_NAME" \
+				-t 10 status >/dev/null 2>&1; then
+				echo "restart $i: mirrorctl status on $n gets no answer in 10 s"
+				return 1
+			fi
+		done
+	done
+	echo "$1 restarts, every status answered"
+}
+poll_status() {
+	while :; do
+		mctl "$1" -t 5 status >/dev/null 2>&1
+	done
+}
+rd_bg poll_status n1
+p1=$RD_BG_PID
+rd_bg poll_status n2
+p2=$RD_BG_PID
+assert_ok -m "status answers on both nodes through 40 restarts of n2's replicd" \
+	restarts 40
+kill "$p1" "$p2"
+rd_wait_role n2 SECOND 60
+wait_until 10 "the data link to n2 is up again" link_is n1 true
+rd_same_sums "after the restarts: n1 and n2 hold the same tree" n1 n2
+
 # data_link = no: corosync carries everything
 rd_stop n2
 rd_stop n1
