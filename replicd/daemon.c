@@ -538,12 +538,17 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 	uint32_t ids[DAEMON_MAX_PEERS], sync_node = 0, permille;
 	uint64_t acked[DAEMON_MAX_PEERS];
 	struct repl_stats rs;
+	struct link_stats ls;
 	quorum_handle_t qh;
 	uint32_t qtype;
 	int quorate = 0;
 	size_t n_ids, j;
 	unsigned int i;
 
+	/* the link's lock is not taken under d->mtx (daemon.h) */
+	link_get_stats(d->link, &ls);
+	st->link_sent = ls.bytes_sent;
+	st->link_received = ls.bytes_received;
 	repl_get_stats(d->repl, &rs);
 	n_ids = repl_ackset(d->repl, ids, acked, DAEMON_MAX_PEERS);
 	permille = sync_progress(d->sync, &sync_node);
@@ -562,13 +567,6 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 	st->sync_permille = d->syncing ? d->sync_permille : 0;
 	memcpy(st->gen, d->meta.gen, sizeof(st->gen));
 	st->last_primary = d->meta.last_primary_id;
-	{
-		struct link_stats ls;
-
-		link_get_stats(d->link, &ls);
-		st->link_sent = ls.bytes_sent;
-		st->link_received = ls.bytes_received;
-	}
 	if (daemon_is_primary(d)) {
 		st->ops_replicated = rs.ops;
 		st->bytes_replicated = rs.bytes;
@@ -587,7 +585,6 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 			continue;
 		cp->node_id = p->node_id;
 		cp->connected = true;
-		cp->data_link = link_up(d->link, p->node_id);
 		cp->role = p->have_state ? p->state.role : PROTO_ROLE_WAIT;
 		cp->up_to_date = p->state.flags & PROTO_ST_UPTODATE;
 		cp->sync_permille = p->state.sync_permille;
@@ -599,6 +596,8 @@ static int daemon_ctl_status(void *ctx, struct ctl_status *st)
 		st->n_peers++;
 	}
 	pthread_mutex_unlock(&d->mtx);
+	for (i = 0; i < st->n_peers; i++)
+		st->peers[i].data_link = link_up(d->link, st->peers[i].node_id);
 	st->n_dirs = d->cfg->n_dirs;
 	for (i = 0; i < d->cfg->n_dirs; i++)
 		snprintf(st->dirs[i], sizeof(st->dirs[i]), "%s",

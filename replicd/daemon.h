@@ -16,10 +16,12 @@
  *   sync.mtx        (sync.c)  sync sessions and the request queue
  *   repl.ack_mtx    (repl.c)  ack set, acked seqs, inflight accounting
  *   d->mtx          role, up_to_date, meta, peers, counters, last_error
- * apply.mtx (the applier's queue) and the transport's send mutex are
- * leaves: nothing else is taken while they are held.  d->mtx is the
- * innermost of the chain; the only I/O under it is meta_store() (a small
- * atomic file write) so metadata and state change together.
+ * apply.mtx (the applier's queue), the data link's mutex (link.c) and
+ * the transport's send mutex are leaves: nothing else is taken while
+ * they are held.  d->mtx is the innermost of the chain; the only I/O
+ * under it is meta_store() (a small atomic file write) so metadata and
+ * state change together.  The link's mutex is not taken under d->mtx
+ * either: a link's hello is sent under it.
  * The loop thread never waits for flow control (transport.h) and only
  * blocks on a full applier queue while the applier is not sending.
  */

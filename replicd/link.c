@@ -253,15 +253,25 @@ static void link_out_close(struct link *l, struct link_out *o, bool retry)
 	o->retry_at = retry ? link_now_ms() + LINK_RETRY_MS : 0;
 }
 
-/* Link thread, l->mtx held: start a non-blocking connect to o. */
+/* Link thread, l->mtx held (dropped meanwhile): start a non-blocking
+ * connect to o. */
 static void link_out_connect(struct link *l, struct link_out *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = 0;
-	int fd;
+	uint32_t node = o->node;
+	uint16_t port = o->port;
+	uint64_t token = o->token;
+	int fd, rc;
 
 	o->retry_at = link_now_ms() + LINK_RETRY_MS;
-	if (link_node_addr(o->node, o->port, &ss, &len))
+	/* cmap and the resolver can block: not under l->mtx, which the
+	 * FUSE workers and the loop take */
+	pthread_mutex_unlock(&l->mtx);
+	rc = link_node_addr(node, port, &ss, &len);
+	pthread_mutex_lock(&l->mtx);
+	if (rc || l->quit || o->state != LO_IDLE || o->node != node ||
+	    o->port != port || o->token != token)
 		return;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);

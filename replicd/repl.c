@@ -248,10 +248,11 @@ static bool repl_all_acked(const struct repl *r, uint64_t seq)
 	return true;
 }
 
-/* ack_timeout_ms: drop members that did not ack seq in time. */
-static void repl_drop_laggards(struct repl *r, uint64_t seq)
+/* ack_timeout_ms, ack_mtx held: drop members that did not ack seq in
+ * time.  true: some were dropped (the caller tells the loop, unlocked). */
+static bool repl_drop_laggards(struct repl *r, uint64_t seq)
 {
-	size_t i = 0;
+	size_t i = 0, n = r->n_set;
 
 	while (i < r->n_set) {
 		if (r->set[i].acked >= seq) {
@@ -265,7 +266,7 @@ static void repl_drop_laggards(struct repl *r, uint64_t seq)
 		r->set[i] = r->set[--r->n_set];
 	}
 	pthread_cond_broadcast(&r->ack_cond);
-	daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
+	return r->n_set != n;
 }
 
 static int repl_hook_wait(void *ctx, uint64_t seq)
@@ -273,6 +274,7 @@ static int repl_hook_wait(void *ctx, uint64_t seq)
 	struct repl *r = ctx;
 	uint32_t tmo = r->d->cfg->ack_timeout_ms;
 	struct timespec until;
+	bool dropped = false;
 	int rc = 0;
 
 	deadline_in_ms(&until, tmo);
@@ -288,10 +290,13 @@ static int repl_hook_wait(void *ctx, uint64_t seq)
 			pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
 		} else if (pthread_cond_timedwait(&r->ack_cond, &r->ack_mtx,
 						  &until) == ETIMEDOUT) {
-			repl_drop_laggards(r, seq);
+			dropped |= repl_drop_laggards(r, seq);
 		}
 	}
 	pthread_mutex_unlock(&r->ack_mtx);
+	/* the loop takes d->mtx for meta writes (fsync): not under ack_mtx */
+	if (dropped)
+		daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
 	return rc;
 }
 
