@@ -26,7 +26,8 @@ agents_init() {
 	fi
 	AG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ham-agents.XXXXXX") || exit 1
 	trap 'rm -rf "$AG_TMP"' EXIT
-	trap 'exit 130' INT TERM
+	trap 'trap "" PIPE; exit 130' INT TERM
+	trap 'trap "" PIPE; exit 141' PIPE
 }
 
 ok() {

@@ -4,7 +4,9 @@
 # Runs after every other scenario (tests/e2e/e2e.mk orders it last). No
 # network namespace, mount, state directory or process of a scenario lab
 # ($E2E_LAB_PREFIX<NN>) may remain. Labs of other names (other engineers'
-# labs on the same machine) are not looked at.
+# labs on the same machine) are not looked at. Then a scenario is
+# interrupted (SIGTERM, as make check gets on Ctrl-C or a CI timeout) and
+# must leave nothing either.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -61,3 +63,51 @@ for p in /proc/[0-9]*; do
 	esac
 done
 expect_eq "${ours# }" "" "no process of a scenario lab left (node init, unshare)"
+
+# An interrupted scenario cleans up too: 01-lab-failover as lab
+# intr01, its output read through a pipe as the TAP driver reads it,
+# gets SIGTERM on its whole process group (the reader dies with it, as
+# when make check is interrupted) once its lab is up.
+intr=intr
+intr_dir=$E2E_LAB_ROOT/${intr}01
+intr_left() {
+	{
+		ip netns list | awk '{print $1}' | grep -E "^${intr}01-"
+		for p in /proc/[0-9]*; do
+			case $(tr '\0' ' ' 2>/dev/null <"$p/cmdline") in
+			*" $intr_dir "*) echo "${p#/proc/}" ;;
+			esac
+		done
+	} | paste -sd' '
+}
+# group_running PGID: a process of that process group still runs (the
+# lab's nodes run in sessions of their own)
+group_running() {
+	ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ {f = 1} END {exit !f}'
+}
+out=$(mktemp)
+pg=
+# the exit hook: whatever happens here, lab intr01 goes too
+intr_exit() {
+	local rc=$?
+	if [ -n "$pg" ]; then
+		kill -KILL -- "-$pg" 2>/dev/null
+		wait "$pg" 2>/dev/null
+	fi
+	LAB_NAME=${intr}01 LAB_DIR=$intr_dir "$LAB_BIN" down 2>&1 | note
+	rm -f "$out"
+	(exit "$rc")
+	_scenario_exit
+}
+trap intr_exit EXIT
+# shellcheck disable=SC2016 # for the shell in the new session
+setsid env E2E_LAB_PREFIX=$intr bash -c '"$0" 2>&1 | cat >"$1"' \
+	"$E2E_DIR/01-lab-failover.sh" "$out" </dev/null &
+pg=$!
+wait_until 90 "lab ${intr}01 of an interrupted 01-lab-failover is up" \
+	grep -q '^ok 1 ' "$out"
+kill -TERM -- "-$pg"
+wait_until 60 "the interrupted scenario and its exit hooks end" \
+	not group_running "$pg"
+expect_eq "$(intr_left)" "" \
+	"the interrupted scenario left no namespace or process of lab ${intr}01"

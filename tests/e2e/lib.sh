@@ -171,7 +171,11 @@ scenario_begin() {
 	fi
 	note "scenario $SCENARIO (lab $LAB_NAME) $(date -u +%FT%TZ)"
 	trap _scenario_exit EXIT
-	trap 'exit 130' INT TERM
+	# interrupted, the reader of our output (the TAP driver) may be gone
+	# too: the exit hooks must still take the lab down, so a write into
+	# a broken pipe fails instead of killing the script
+	trap 'trap "" PIPE; exit 130' INT TERM
+	trap 'trap "" PIPE; exit 141' PIPE
 	# the remains of an interrupted earlier run of this very scenario
 	"$LAB_BIN" down 2>&1 | note
 }

@@ -99,7 +99,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'trap "" PIPE; exit 1' INT TERM HUP
+trap 'trap "" PIPE; exit 141' PIPE
 
 # start DIR ARGS...: passthru over DIR in the background, sets PID
 start() {
