@@ -71,6 +71,33 @@ scenario_logs() {
 	done
 }
 
+# promo_are RSC SCORE1 SCORE2: the promotion scores of RSC on n1 and n2
+# (crm_attribute --promotion), "none" for no score
+promo_of() {
+	local v
+	v=$(on n1 crm_attribute -N "$1" --promotion="$2" -G -q 2>/dev/null) || v=
+	echo "${v:-none}"
+}
+promo_are() {
+	local got
+	got="$(promo_of n1 "$1") $(promo_of n2 "$1")"
+	echo "promotion scores of $1 on n1, n2: $got"
+	[ "$got" = "$2 $3" ]
+}
+# promo_settled RSC: 1000 on the node where RSC is Promoted, 100 or 110
+# (up to date) on the other
+promo_settled() {
+	local p o
+	p=$(promoted_node n1 "$1-clone") || return 1
+	o=$(other "$p")
+	echo "promotion scores of $1: $p $(promo_of "$p" "$1"), $o $(promo_of "$o" "$1")"
+	[ "$(promo_of "$p" "$1")" = 1000 ] || return 1
+	case $(promo_of "$o" "$1") in
+	100 | 110) ;;
+	*) return 1 ;;
+	esac
+}
+
 mctl() {
 	local n=$1
 	shift
@@ -230,6 +257,8 @@ for m in mir mir2; do
 		roles_are n1 "$m-clone" Unpromoted/Unpromoted
 	wait_until 10 "$m: crm_mon -1A shows mirror-$m-role=WAIT on n2" \
 		attr_is n1 n2 "mirror-$m-role" WAIT
+	wait_until 10 "$m: promotion score -INFINITY on n1 and n2 (WAIT)" \
+		promo_are "$m" -INFINITY -INFINITY
 done
 # the reference data: written on n1's disk before the first start
 echo "seed www" >"$(lab path n1 /srv/www)/seed.html"
@@ -250,6 +279,8 @@ for m in mir mir2; do
 		attr_is n1 "$(promoted_node n1 "$m-clone")" "mirror-$m-role" PRIM
 	wait_until 30 "$m: crm_mon -1A shows mirror-$m-role=SECOND, mirror-$m-sync=100 on the other" \
 		second_synced n1 "$(other "$(promoted_node n1 "$m-clone")")" "$m"
+	wait_until 10 "$m: promotion score 1000 where Promoted, 100 or 110 on the up-to-date other" \
+		promo_settled "$m"
 done
 wait_until 10 "$S has n1's seed.html (initial sync)" file_is "$S" /srv/www/seed.html "seed www"
 M2=$(promoted_node n1 mir2-clone)

@@ -137,6 +137,9 @@ for t in crm_attribute crm_master attrd_updater; do
 	{
 		echo '#!/bin/sh'
 		echo "echo \"$t \$*\" >>\"\$FAKE_LOG\""
+		# FAKE_ATTR_RC: the cluster refuses (CIB or attrd busy)
+		# shellcheck disable=SC2016 # expanded when the fake runs
+		echo 'exit "${FAKE_ATTR_RC:-0}"'
 	} >"$FAKE/$t"
 done
 chmod +x "$FAKE"/*
@@ -204,25 +207,39 @@ AG_PATH=$FAKE:/usr/sbin:/usr/bin:/sbin:/bin
 AG_SBIN=$FAKE
 : >"$LOG"
 mf monitor $PROMOTED "" FAKE_ROLE=PRIM
-check_log "crm_attribute -p -v 1000" "PRIM: promotion score 1000"
+check_log "crm_attribute -p --update=1000" "PRIM: promotion score 1000"
 mf monitor $PROMOTED "" FAKE_ROLE=ALONE $PROBE
 check_log "attrd_updater -n mirror-t1-role -U ALONE" "ALONE: node attribute mirror-t1-role=ALONE"
 mf monitor 0 "" FAKE_ROLE=SECOND $PROBE
-check_log "crm_attribute -p -v 100" "up-to-date SECOND: promotion score 100"
+check_log "crm_attribute -p --update=100" "up-to-date SECOND: promotion score 100"
 mf monitor 0 "" FAKE_ROLE=SECOND FAKE_LASTPRIM=1 $PROBE
-check_log "crm_attribute -p -v 110" "up-to-date SECOND that was the last primary: promotion score 110"
+check_log "crm_attribute -p --update=110" "up-to-date SECOND that was the last primary: promotion score 110"
 mf monitor 0 "" FAKE_ROLE=SECOND FAKE_UP=false FAKE_SYNC=true FAKE_PERMILLE=423 $PROBE
 check_log "attrd_updater -n mirror-t1-sync -U 42" "resyncing SECOND: mirror-t1-sync=42"
 mf monitor 0 "" FAKE_ROLE=SECOND FAKE_UP=false FAKE_SYNC=true FAKE_PERMILLE=423 $PROBE
 check_log "crm_attribute -p -D" "resyncing SECOND: no promotion score"
 mf monitor 0 "" FAKE_ROLE=WAIT FAKE_UP=false $PROBE
-check_log "crm_attribute -p -v -INFINITY" "WAIT: promotion score -INFINITY"
+check_log "crm_attribute -p --update=-INFINITY" "WAIT: promotion score -INFINITY"
+# a refused update is tried again at the next (non-probe) monitor; one
+# that went through is not sent again while nothing changes (the agent
+# remembers what it sent in HA_RSCTMP; probes send everything)
+REPEAT=OCF_RESKEY_CRM_meta_interval=4000
+mf monitor 0 "" FAKE_ROLE=SECOND FAKE_ATTR_RC=1 $REPEAT
+check_log "crm_attribute -p --update=100" "monitor asks for score 100; the cluster refuses it"
+mf monitor 0 "" FAKE_ROLE=SECOND $REPEAT
+check_log "crm_attribute -p --update=100" "the next monitor asks for score 100 again"
+mf monitor 0 "" FAKE_ROLE=SECOND $REPEAT
+if grep -qE '^(crm_attribute|crm_master|attrd_updater) ' "$LOG"; then
+	not_ok "unchanged state: the monitor after that asks nothing" "fake tool log: $(cat "$LOG")"
+else
+	ok "unchanged state: the monitor after that asks nothing"
+fi
 mf monitor $NR "" FAKE_RC=3
 mf monitor $GEN "does not answer" FAKE_RC=5
 mf promote $GEN "not up to date" FAKE_ROLE=WAIT FAKE_UP=false FAKE_REFUSE=1
 mf notify 0 "" FAKE_ROLE=SECOND OCF_RESKEY_CRM_meta_notify_type=post \
 	OCF_RESKEY_CRM_meta_notify_operation=promote
-check_log "crm_attribute -p -v 100" "notify post-promote refreshes the promotion score"
+check_log "crm_attribute -p --update=100" "notify post-promote refreshes the promotion score"
 mf stop 0 "" FAKE_RC=3
 check_log "attrd_updater -n mirror-t1-role -U STOP" "stop: mirror-t1-role=STOP"
 finish
