@@ -9,7 +9,8 @@
 #                           prints the replicd logs of a failed run
 #   rd_lab_up N             LAB_NOPCMK=1 lab up N with RD_DIR private per node
 #   rd_start NODE [ARGS..]  replicd --name RD_NAME --directory RD_DIR on NODE,
-#                           in the background, log in RD_TMP/NODE.log
+#                           in the background, log in RD_TMP/NODE.log;
+#                           run through the command in RD_WRAP when set
 #   rd_stop NODE            assertion: SIGTERM to that replicd, gone in 30 s
 #   rd_running NODE         that replicd still runs
 #   mctl NODE ARGS...       mirrorctl -r RD_NAME ARGS on NODE
@@ -41,6 +42,8 @@ WORKLOAD=$E2E_DIR/workload.py
 RD_LOG_LEVEL=${RD_LOG_LEVEL:-info}
 RD_TMP=
 RD_BG_PIDS=
+# a command rd_start puts before replicd (27-replicd-valgrind: valgrind)
+RD_WRAP=()
 
 rd_begin() {
 	[ -c /dev/fuse ] || skip "no /dev/fuse (replicd needs FUSE)"
@@ -100,7 +103,7 @@ rd_start() {
 	shift
 	# shellcheck disable=SC2016 # $! belongs to the shell inside the node
 	pid=$(on "$n" sh -c '"$@" </dev/null >>"$0" 2>&1 & echo $!' \
-		"$RD_TMP/$n.log" "$REPLICD" --name "$RD_NAME" \
+		"$RD_TMP/$n.log" "${RD_WRAP[@]}" "$REPLICD" --name "$RD_NAME" \
 		--directory "$RD_DIR" --log-level "$RD_LOG_LEVEL" --foreground "$@")
 	[ -n "$pid" ] || fail "start replicd on $n"
 	echo "$pid" >"$RD_TMP/$n.pid"
@@ -116,7 +119,11 @@ rd_pid() {
 rd_running() {
 	local pid
 	pid=$(rd_pid "$1") || return 1
-	[ "$(on "$1" cat "/proc/$pid/comm" 2>/dev/null)" = replicd ]
+	# under valgrind (RD_WRAP) the process is the tool's
+	case $(on "$1" cat "/proc/$pid/comm" 2>/dev/null) in
+	replicd | memcheck-*) return 0 ;;
+	esac
+	return 1
 }
 
 rd_stop() {
