@@ -11,7 +11,8 @@
 # debug). Odd rounds start the secondary from an empty directory (first
 # join), even rounds keep its copy and drop only its metadata (checksum
 # resync). Each round takes 10-30 s. Exits 1 when a round found different
-# trees; the logs of the failed rounds stay in /tmp/ham-e2e/stress*/.
+# trees; the logs of the failed rounds stay in KEEP_DIR (default
+# /tmp/ham-e2e/stress-failed/DATE-seedS-roundN), also across later runs.
 set -uo pipefail
 ROUNDS=${1:-10}
 SEED=${2:-$RANDOM}
@@ -26,6 +27,7 @@ export E2E_LAB_PREFIX=stress
 . "$here/../e2e/replicd.sh"
 
 failed=0
+KEEP_DIR=${KEEP_DIR:-/tmp/ham-e2e/stress-failed}
 
 scenario_begin 90-sync-under-load
 rd_begin
@@ -63,10 +65,13 @@ for r in $(seq "$ROUNDS"); do
 		TAP_N=$((TAP_N + 1))
 		echo "not ok $TAP_N - round $r: n1 and n2 differ"
 		diff <(echo "$a") <(echo "$b") | head -10 | cut -c1-300 | note
-		mkdir -p "$RD_TMP/round$r"
-		cp "$RD_TMP"/*.log "$RD_TMP/wl$r.ack" "$RD_TMP/round$r/"
-		echo "$a" >"$RD_TMP/round$r/sum.n1"
-		echo "$b" >"$RD_TMP/round$r/sum.n2"
+		# outside RD_TMP, which the next run starts by removing
+		keep=$KEEP_DIR/$(date -u +%Y%m%dT%H%M%SZ)-seed$SEED-round$r
+		mkdir -p "$keep"
+		cp "$RD_TMP"/*.log "$RD_TMP/wl$r.ack" "$keep/"
+		echo "$a" >"$keep/sum.n1"
+		echo "$b" >"$keep/sum.n2"
+		note "logs of round $r kept in $keep"
 	fi
 	rd_stop n2
 	rd_wait_role n1 ALONE 30
