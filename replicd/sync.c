@@ -189,15 +189,7 @@ again:
 	if (s->cancel || s->quit) {
 		rc = -ECANCELED;
 	} else {
-		/* not under s->mtx: the send may wait for flow control,
-		 * which lifts only while the loop dispatches, and the loop
-		 * takes s->mtx.  The order lock keeps live ops out; a
-		 * request or a cancel meanwhile is seen below. */
-		pthread_mutex_unlock(&s->mtx);
 		rc = sync_send_locked(s, &m);
-		pthread_mutex_lock(&s->mtx);
-		if (!rc && (s->cancel || s->quit))
-			rc = -ECANCELED;
 		if (!rc) {
 			repl_add_locked(s->d->repl, s->target);
 			/* the target follows every op from now on */
