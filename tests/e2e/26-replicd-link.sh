@@ -78,10 +78,7 @@ restarts() {
 	for i in $(seq "$1"); do
 		on n2 kill -TERM "$(rd_pid n2)" || return 1
 		sleep 0.3
-		# shellcheck disable=SC2016 # $! belongs to the shell inside the node
-		on n2 sh -c '"$@" </dev/null >>"$0" 2>&1 & echo $!' "$RD_TMP/n2.log" \
-			"$REPLICD" --name "$RD_NAME" --directory "$RD_DIR" \
-			--log-level "$RD_LOG_LEVEL" --foreground >"$RD_TMP/n2.pid"
+		rd_spawn n2 || return 1
 		sleep "0.$((RANDOM % 9 + 1))"
 		for n in n1 n2; do
 			if ! timeout 20 "$LAB_BIN" exec "$n" "$MIRRORCTL" -r "$RD_NAME" \

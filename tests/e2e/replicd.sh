@@ -98,15 +98,22 @@ rd_lab_up() {
 		env LAB_NOPCMK=1 LAB_PRIVATE_DIRS="$RD_DIR" "$LAB_BIN" up "$1"
 }
 
-rd_start() {
+# rd_spawn NODE [ARGS..]: start replicd on NODE in the background, its
+# PID in RD_TMP/NODE.pid; 1 when it could not be started
+rd_spawn() {
 	local n=$1 pid
 	shift
 	# shellcheck disable=SC2016 # $! belongs to the shell inside the node
 	pid=$(on "$n" sh -c '"$@" </dev/null >>"$0" 2>&1 & echo $!' \
 		"$RD_TMP/$n.log" "${RD_WRAP[@]}" "$REPLICD" --name "$RD_NAME" \
 		--directory "$RD_DIR" --log-level "$RD_LOG_LEVEL" --foreground "$@")
-	[ -n "$pid" ] || fail "start replicd on $n"
+	[ -n "$pid" ] || return 1
 	echo "$pid" >"$RD_TMP/$n.pid"
+}
+
+rd_start() {
+	local n=$1
+	rd_spawn "$@" || fail "start replicd on $n"
 	# it answers on its control socket once it is set up
 	wait_until 30 "replicd runs on $n and answers mirrorctl status" \
 		mctl "$n" status
