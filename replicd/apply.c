@@ -258,8 +258,10 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 			  " %s %s: %s",
 			  proto_type_name(m->type), m->path, strerror(-rc));
 		apply_resend(ap, it->from, m->dir, m->path);
-		if (m->type == PROTO_OP_RENAME || m->type == PROTO_OP_LINK)
+		if (m->type == PROTO_OP_RENAME || m->type == PROTO_OP_LINK) {
+			apply_drop_stale(ap, m);
 			apply_resend(ap, it->from, m->dir, m->path2);
+		}
 		return 1;
 	}
 	log_err("cannot apply a replicated operation: this replica is no longer up to date " QB_XS

@@ -513,6 +513,30 @@ void apply_resend(struct apply *ap, uint32_t primary, unsigned int dir,
 		ap->resends++;
 }
 
+void apply_drop_stale(struct apply *ap, const struct proto_msg *m)
+{
+	const char *paths[2] = { m->path2, NULL };
+	struct apply_at at;
+	struct stat st;
+	unsigned int i;
+
+	if (m->type == PROTO_OP_RENAME && (m->flags & RENAME_EXCHANGE))
+		paths[1] = m->path;
+	for (i = 0; i < 2; i++) {
+		if (!paths[i] || apply_at_get(ap, m->dir, paths[i], &at))
+			continue;
+		if (!fstatat(at.fd, at.name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    !S_ISDIR(st.st_mode)) {
+			apply_fds_flush(ap);
+			if (!unlinkat(at.fd, at.name, 0))
+				log_debug(
+					"full sync: stale %s dropped until it is sent again",
+					paths[i]);
+		}
+		apply_at_put(&at);
+	}
+}
+
 void apply_resend_parent(struct apply *ap, uint32_t primary, unsigned int dir,
 			 const char *path)
 {

@@ -81,6 +81,13 @@ int apply_sync_msg(struct apply *ap, uint32_t from, const struct proto_msg *m);
 void apply_resend(struct apply *ap, uint32_t primary, unsigned int dir,
 		  const char *path);
 
+/* A live rename or link that failed here during a sync (we lack its
+ * source): the names it changed are stale here, and a file we hold there
+ * may still share its inode with names that are another file's on the
+ * primary (a later SYNC_FILE through it would write into both).  Those
+ * files go; the resends asked for bring them back. */
+void apply_drop_stale(struct apply *ap, const struct proto_msg *m);
+
 /* ... for the parent of path. */
 void apply_resend_parent(struct apply *ap, uint32_t primary, unsigned int dir,
 			 const char *path);

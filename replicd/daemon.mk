@@ -16,3 +16,12 @@ replicd_replicd_CFLAGS = $(AM_CFLAGS) $(QB_CFLAGS) $(CPG_CFLAGS) \
 	-pthread
 replicd_replicd_LDADD = replicd/libcore.a $(FUSE_LIBS) $(CPG_LIBS) \
 	$(QUORUM_LIBS) $(CMAP_LIBS) $(XXHASH_LIBS) $(BLKID_LIBS) $(QB_LIBS) -lpthread
+
+# The full sync's hard-link table, on a temp dir (sync_link.c alone: the
+# walk's two helpers it calls are the test's own).
+check_PROGRAMS += tests/unit/sync/test_sync_link
+TESTS += tests/unit/sync/test_sync_link
+tests_unit_sync_test_sync_link_SOURCES = tests/unit/sync/test_sync_link.c \
+	replicd/sync_link.c
+tests_unit_sync_test_sync_link_CFLAGS = $(unit_cflags) -pthread
+tests_unit_sync_test_sync_link_LDADD = $(unit_ldadd) -lpthread

@@ -12,6 +12,16 @@
  * primary (the target applied the same operations to it), so unlinks and
  * replacements need no bookkeeping of their own.
  *
+ * The shortcut is only right while the target's copy of the inode has
+ * every live op the primary's has.  A live op through a name the target
+ * has not linked yet went to a separate (stale) copy there, or nowhere;
+ * so does one through a name the target asked for again.  Either marks
+ * the inode stale: its next name is compared whole (SYNC_FILE through a
+ * name the target holds, every name linked to it, sums), which clears
+ * the mark.  The mark is on the inode, not on a path: the resend queued
+ * for a path can miss when the path is renamed before it is served (the
+ * rename's own resend then walks the new place as a plain directory).
+ *
  * Everything here runs with the order lock held; the table lives for one
  * sync session, resends included.
  */
@@ -48,15 +58,26 @@ void sync_links_clear(struct sync *s)
 int sync_links_add(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
 		   const char *path)
 {
-	struct sync_link *l;
+	struct sync_link *l, *found = NULL;
+	bool stale = false;
 	size_t i;
 
-	for (i = 0; i < s->n_links; i++)
-		if (s->links[i].dir == dir && !strcmp(s->links[i].path, path)) {
-			s->links[i].dev = dev;
-			s->links[i].ino = ino;
-			return 0;
-		}
+	/* a new name of an inode shares the inode's mark */
+	for (i = 0; i < s->n_links; i++) {
+		l = &s->links[i];
+		if (l->dir != dir)
+			continue;
+		if (!strcmp(l->path, path))
+			found = l;
+		if (l->dev == dev && l->ino == ino && l->stale)
+			stale = true;
+	}
+	if (found) {
+		found->dev = dev;
+		found->ino = ino;
+		found->stale = stale;
+		return 0;
+	}
 	if (s->n_links == s->cap_links) {
 		size_t cap = s->cap_links ? 2 * s->cap_links : 64;
 
@@ -73,6 +94,7 @@ int sync_links_add(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
 	l->dir = dir;
 	l->dev = dev;
 	l->ino = ino;
+	l->stale = stale;
 	s->n_links++;
 	return 0;
 }
@@ -126,6 +148,28 @@ const char *sync_links_find(struct sync *s, unsigned int dir,
 	return NULL;
 }
 
+bool sync_links_stale(struct sync *s, unsigned int dir, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
+		    s->links[i].ino == st->st_ino && s->links[i].stale)
+			return true;
+	return false;
+}
+
+void sync_links_mark(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
+		     bool stale)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].dir == dir && s->links[i].dev == dev &&
+		    s->links[i].ino == ino)
+			s->links[i].stale = stale;
+}
+
 static bool sync_links_has(struct sync *s, unsigned int dir, const char *path)
 {
 	size_t i;
@@ -173,12 +217,31 @@ static void sync_links_resend(struct sync *s, unsigned int dir,
 	size_t i;
 
 	log_debug("full sync: %s may be stale on the target: resend", path);
+	if (st)
+		sync_links_mark(s, dir, st->st_dev, st->st_ino, true);
 	pthread_mutex_lock(&s->mtx);
 	sync_req_add(s, dir, path, 0);
 	for (i = 0; st && i < s->n_links; i++)
 		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
 		    s->links[i].ino == st->st_ino)
 			sync_req_add(s, dir, s->links[i].path, 0);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void sync_links_retry(struct sync *s, unsigned int dir, const struct stat *st)
+{
+	size_t i;
+
+	sync_links_mark(s, dir, st->st_dev, st->st_ino, true);
+	pthread_mutex_lock(&s->mtx);
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
+		    s->links[i].ino == st->st_ino) {
+			log_debug(
+				"full sync: %s compared again through another name",
+				s->links[i].path);
+			sync_req_add(s, dir, s->links[i].path, 0);
+		}
 	pthread_mutex_unlock(&s->mtx);
 }
 
@@ -242,15 +305,63 @@ void sync_links_note(struct sync *s, const struct proto_msg *op)
 	}
 }
 
+struct sync_key {
+	dev_t dev;
+	ino_t ino;
+};
+
+static int sync_key_cmp(const void *a, const void *b)
+{
+	const struct sync_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * The names at or below path are dropped.  Whatever the target holds
+ * there may be stale (that is why it asked again), and live ops through
+ * those names may have reached it and not the inode the other names
+ * share: the inode's remaining names are marked stale.  When the keys
+ * cannot be collected, every entry is marked (only a compare more).
+ */
 void sync_links_forget(struct sync *s, unsigned int dir, const char *path)
 {
-	size_t i = 0, pl = strlen(path);
+	size_t i, k = 0, pl = strlen(path);
+	struct sync_key *keys, key;
 
-	while (i < s->n_links) {
-		if (s->links[i].dir == dir &&
-		    (!pl || sync_under(s->links[i].path, path, pl)))
-			sync_links_drop(s, i);
-		else
-			i++;
+	if (!s->n_links)
+		return;
+	keys = malloc(s->n_links * sizeof(*keys));
+	for (i = 0; i < s->n_links; i++) {
+		struct sync_link *l = &s->links[i];
+
+		if (l->dir != dir)
+			continue;
+		if (!keys)
+			l->stale = true; /* cannot tell which: all of them */
+		else if (!pl || sync_under(l->path, path, pl))
+			keys[k++] = (struct sync_key){ l->dev, l->ino };
 	}
+	if (k)
+		qsort(keys, k, sizeof(*keys), sync_key_cmp);
+	i = 0;
+	while (i < s->n_links) {
+		struct sync_link *l = &s->links[i];
+
+		if (l->dir != dir) {
+			i++;
+			continue;
+		}
+		if (!pl || sync_under(l->path, path, pl)) {
+			sync_links_drop(s, i);
+			continue;
+		}
+		key = (struct sync_key){ l->dev, l->ino };
+		if (k && bsearch(&key, keys, k, sizeof(*keys), sync_key_cmp))
+			l->stale = true;
+		i++;
+	}
+	free(keys);
 }

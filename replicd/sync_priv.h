@@ -35,6 +35,10 @@ struct sync_link {
 	dev_t dev;
 	ino_t ino;
 	char *path;
+	/* a live op may have reached a stale copy of the inode there:
+	 * its next name compares the content (set on every entry of the
+	 * inode, sync_link.c) */
+	bool stale;
 };
 
 struct sync {
@@ -99,11 +103,21 @@ size_t sync_links_names(struct sync *s, unsigned int dir, const struct stat *st,
 /* Another name than path the target holds for st's inode, or NULL. */
 const char *sync_links_find(struct sync *s, unsigned int dir,
 			    const struct stat *st, const char *path);
-/* The target asked for path again: forget what it holds at or below it. */
+/* The target asked for path again: forget what it holds at or below it,
+ * and mark the inodes of those names stale. */
 void sync_links_forget(struct sync *s, unsigned int dir, const char *path);
+/* Does the target's copy of st's inode need a compare (see sync_link)? */
+bool sync_links_stale(struct sync *s, unsigned int dir, const struct stat *st);
+/* The compare of st's inode through one name stopped (that name went
+ * away meanwhile), after SYNC_FILE had reset its attributes on the
+ * target: mark it stale and resend its other names. */
+void sync_links_retry(struct sync *s, unsigned int dir, const struct stat *st);
+/* Mark every entry of an inode stale, or (compared from now on) not. */
+void sync_links_mark(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
+		     bool stale);
 /* Follow a live operation in the table; when it reached an inode the
  * target holds through a name the target may not have linked to it yet,
- * queue resends of every name involved. */
+ * mark the inode stale and queue resends of every name involved. */
 void sync_links_note(struct sync *s, const struct proto_msg *op);
 /* Sync one path of dir whole: the nearest existing ancestor when path
  * is gone (the walk's root "", or a resend: the target, or a live op the

@@ -295,10 +295,11 @@ static int sync_group_locked(struct sync *s, unsigned int dir,
 
 /* A regular file: SYNC_FILE, sums, needed data, attributes; or one
  * SYNC_HARDLINK when the target holds its inode under another name
- * already.  SYNC_F_RESEND (the target, or a live op the target applied to
- * a stale copy, needs path again): a file with several names travels
- * whole through the name the target holds, and all its names are linked
- * to it again first. */
+ * already, and no live op can have reached a stale copy of it there since
+ * it was compared.  SYNC_F_RESEND (the target, or a live op the target
+ * applied to a stale copy, needs path again) or a stale inode: a file
+ * with several names is compared whole through the name the target holds,
+ * and all its names are linked to it again first. */
 static int sync_file(struct sync *s, unsigned int dir, const char *path,
 		     unsigned int flags)
 {
@@ -309,6 +310,7 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 	uint32_t n, i, bm_len;
 	const char *o = NULL;
 	struct stat st, ost;
+	bool group = false;
 	ssize_t got;
 	int fd, ofd, rc = 0;
 
@@ -323,6 +325,13 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 	}
 	if (st.st_nlink > 1)
 		o = sync_links_find(s, dir, &st, s->file);
+	if (o && !(flags & SYNC_F_RESEND) && sync_links_stale(s, dir, &st)) {
+		/* a live op may have reached a stale copy of it there */
+		log_debug(
+			"full sync: %s may differ from %s on the target: compared again",
+			s->file, o);
+		flags |= SYNC_F_RESEND;
+	}
 	if (o && !(flags & SYNC_F_RESEND)) {
 		struct proto_msg hl = { .type = PROTO_SYNC_HARDLINK,
 					.dir = (uint16_t)dir,
@@ -364,7 +373,11 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 		rc = sync_send_locked(s, &m);
 	} else {
 		sync_links_add(s, dir, st.st_dev, st.st_ino, s->file);
+		/* compared from here on: a later live op through a name
+		 * the target has not linked marks it again */
+		sync_links_mark(s, dir, st.st_dev, st.st_ino, false);
 		rc = sync_group_locked(s, dir, &st, &m);
+		group = true;
 	}
 	repl_order_unlock(s->d->repl);
 	if (rc)
@@ -420,6 +433,11 @@ out_close:
 	if (fd >= 0)
 		close(fd);
 	repl_order_lock(s->d->repl);
+	/* the name went away before the compare was done: the target's
+	 * inode, which its other names share, lost its xattrs to SYNC_FILE
+	 * and may hold part of the content */
+	if (group && (rc == -ENOENT || s->file_gone))
+		sync_links_retry(s, dir, &st);
 	s->file[0] = '\0';
 	repl_order_unlock(s->d->repl);
 	if (rc == -ENOENT)

@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export top_srcdir=${top_srcdir:-$here/../..}
 export top_builddir=${top_builddir:-$top_srcdir/_build}
 export RD_LOG_LEVEL=${RD_LOG_LEVEL:-debug}
-export E2E_LAB_PREFIX=stress
+export E2E_LAB_PREFIX=${E2E_LAB_PREFIX:-stress}
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$here/../e2e/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../e2e/replicd.sh
