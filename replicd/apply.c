@@ -53,6 +53,19 @@ int apply_mcast(struct apply *ap, const struct proto_msg *m)
 	return rc;
 }
 
+/* A sync from primary makes our content its own: so is what we count
+ * as missed (its value, so that it keeps us in step).  d->mtx held. */
+static void apply_missed_of_locked(struct daemon *d, uint32_t primary)
+{
+	unsigned int i;
+
+	d->missed_seq = 0;
+	d->missed_from = 0;
+	for (i = 0; i < d->n_peers; i++)
+		if (d->peers[i].node_id == primary && d->peers[i].have_state)
+			d->missed_seq = d->peers[i].missed_seq;
+}
+
 /* SYNC_BEGIN / SYNC_END / abort: the node's sync state. */
 static void apply_sync_state(struct apply *ap, uint32_t from,
 			     const struct proto_msg *m, bool abort_sync)
@@ -65,11 +78,15 @@ static void apply_sync_state(struct apply *ap, uint32_t from,
 		if (d->syncing)
 			what = "abandoned (the primary left)";
 		d->syncing = false;
+		d->synced_from = 0;
 		ap->sync_id = 0;
 	} else if (m->type == PROTO_SYNC_BEGIN) {
 		ap->sync_id = m->sync_id;
 		ap->resends = 0;
 		d->syncing = true;
+		d->synced_from = 0;
+		/* what we missed of an older primary no longer matters */
+		apply_missed_of_locked(d, from);
 		d->sync_permille = 0;
 		d->primary_id = from;
 		if (d->up_to_date) {
@@ -97,6 +114,8 @@ static void apply_sync_state(struct apply *ap, uint32_t from,
 		d->meta.last_primary_id = from;
 		d->meta.last_primary_name[0] = '\0';
 		daemon_store_meta_locked(d);
+		apply_missed_of_locked(d, from);
+		d->synced_from = from;
 		what = "complete: up to date";
 	}
 	pthread_mutex_unlock(&d->mtx);
@@ -117,9 +136,10 @@ static bool apply_is_sync_data(unsigned int type)
 /* The writes a token stands for (OP_WRITE_LINKED: seqs seq-n+1 .. seq
  * of path): each payload the data link brought, checked against the
  * token, applied as the OP_WRITE it is.  0 or -errno (-ETIMEDOUT,
- * -ENOTCONN: the bytes never came; -EBADMSG: they are not the token's). */
+ * -ENOTCONN: the bytes of *missing and after never came; -EBADMSG: they
+ * are not the token's). */
 static int apply_linked(struct apply *ap, uint32_t from,
-			const struct proto_msg *t)
+			const struct proto_msg *t, uint64_t *missing)
 {
 	struct link_payload *p = NULL;
 	const struct proto_msg *w;
@@ -133,8 +153,13 @@ static int apply_linked(struct apply *ap, uint32_t from,
 		uint64_t seq = t->seq - n + 1 + i;
 
 		rc = link_take(ap->d->link, from, seq, &p);
-		if (rc)
+		if (rc) {
+			log_debug("the bytes of seq %" PRIu64
+				  " did not come on the data link: %s",
+				  seq, strerror(-rc));
+			*missing = seq;
 			break;
+		}
 		w = &p->msg;
 		sync_sum(w->data, w->data_len, sum);
 		if (w->seq != seq || w->dir != t->dir ||
@@ -157,12 +182,52 @@ static int apply_linked(struct apply *ap, uint32_t from,
 	return rc;
 }
 
+/*
+ * The bytes of a linked write from seq missing on never came.  When its
+ * primary left before they did and no other primary serves yet, the
+ * write never completed: we did not ack it, so no application saw it
+ * succeed.  The replica stays as it is and remembers the first op it
+ * missed (daemon.missed_seq): another secondary may have got those
+ * bytes, and a new primary keeps in step only with those that missed the
+ * same.  true: skipped; false: a failure like any other.
+ */
+static bool apply_missed(struct apply *ap, const struct apply_item *it,
+			 uint64_t missing)
+{
+	struct daemon *d = ap->d;
+	bool first = false;
+
+	if (daemon_is_member(d, it->from))
+		return false;
+	pthread_mutex_lock(&d->mtx);
+	if (d->primary_id && d->primary_id != it->from) {
+		/* a new primary may count us in step already */
+		pthread_mutex_unlock(&d->mtx);
+		return false;
+	}
+	if (!d->missed_seq || d->missed_from != it->from) {
+		d->missed_seq = missing;
+		d->missed_from = it->from;
+		first = true;
+	}
+	pthread_mutex_unlock(&d->mtx);
+	if (first) {
+		log_warn(
+			"the primary left before the bytes of its last write arrived: that write never completed, this replica stays as it is " QB_XS
+			" node=%u seq=%" PRIu64 " path=%s",
+			it->from, missing, it->msg.path);
+		daemon_post(d, DAEMON_EV_ANNOUNCE);
+	}
+	return true;
+}
+
 /* One queued item.  Returns 1 when an op was applied (ack it). */
 static int apply_item(struct apply *ap, struct apply_item *it)
 {
 	const struct proto_msg *m = &it->msg;
 	struct daemon *d = ap->d;
 	bool up, syncing;
+	uint64_t missing;
 	int rc;
 
 	if (it->abort_sync || m->type == PROTO_SYNC_BEGIN ||
@@ -221,20 +286,13 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 			link_discard(d->link, it->from, m->seq);
 		return 0;
 	}
-	rc = m->type == PROTO_OP_WRITE_LINKED ? apply_linked(ap, it->from, m) :
-						apply_op(ap, m);
+	missing = m->seq;
+	rc = m->type == PROTO_OP_WRITE_LINKED ?
+		     apply_linked(ap, it->from, m, &missing) :
+		     apply_op(ap, m);
 	if ((rc == -ENOTCONN || rc == -ETIMEDOUT) &&
-	    m->type == PROTO_OP_WRITE_LINKED &&
-	    !daemon_is_member(d, it->from) && !daemon_n_members(d)) {
-		/* the primary died with these bytes on its way: we did not
-		 * ack them, so no application saw the write succeed, and no
-		 * other replica can hold it (there is none) */
-		log_warn(
-			"the primary left before the bytes of its last write arrived: that write never completed, this replica stays as it is " QB_XS
-			" seq=%" PRIu64 " path=%s",
-			m->seq, m->path);
+	    m->type == PROTO_OP_WRITE_LINKED && apply_missed(ap, it, missing))
 		return 0;
-	}
 	if (!rc && syncing &&
 	    (m->type == PROTO_OP_RENAME || m->type == PROTO_OP_LINK)) {
 		/* the source may not be synced yet (stale here): have the

@@ -269,6 +269,7 @@ void daemon_state_msg(struct daemon *d, struct proto_msg *m)
 			 (d->syncing ? PROTO_ST_SYNCING : 0);
 	memcpy(m->state.gen, d->meta.gen, sizeof(m->state.gen));
 	m->state.sync_permille = d->syncing ? d->sync_permille : 0;
+	m->seq = d->missed_seq;
 	primary = d->role == PROTO_ROLE_PRIM || d->role == PROTO_ROLE_ALONE;
 	pthread_mutex_unlock(&d->mtx);
 	if (primary) {
@@ -444,6 +445,14 @@ static int daemon_promote(struct daemon *d, bool force, char *err,
 			 who);
 		return -EBUSY;
 	}
+	/* what the old primary sent is applied (maybe acknowledged) before
+	 * anything new is served, and before we look at what we missed */
+	if (apply_drain(d->apply, DAEMON_DRAIN_MS)) {
+		snprintf(
+			err, errlen,
+			"operations of the previous primary are still being applied: try again");
+		return -EBUSY;
+	}
 	pthread_mutex_lock(&d->mtx);
 	if (!d->up_to_date && !force) {
 		pthread_mutex_unlock(&d->mtx);
@@ -463,23 +472,24 @@ static int daemon_promote(struct daemon *d, bool force, char *err,
 	for (i = 0; i < d->n_peers; i++) {
 		const struct daemon_peer *p = &d->peers[i];
 
-		if (p->member && p->have_state &&
-		    p->state.role == PROTO_ROLE_SECOND &&
-		    (p->state.flags & PROTO_ST_UPTODATE) &&
-		    !(p->state.flags & PROTO_ST_SYNCING) &&
-		    !memcmp(p->state.gen, d->meta.gen, META_GEN_SIZE) && !force)
-			ids[n++] = p->node_id;
+		if (!p->member || !p->have_state ||
+		    p->state.role != PROTO_ROLE_SECOND ||
+		    !(p->state.flags & PROTO_ST_UPTODATE) ||
+		    (p->state.flags & PROTO_ST_SYNCING) ||
+		    memcmp(p->state.gen, d->meta.gen, META_GEN_SIZE) || force)
+			continue;
+		if (p->missed_seq != d->missed_seq) {
+			log_notice(
+				"node %u did not get the same last writes of the previous primary as this node: it will be resynced " QB_XS
+				" its first missed seq=%" PRIu64
+				", ours=%" PRIu64,
+				p->node_id, p->missed_seq, d->missed_seq);
+			continue;
+		}
+		ids[n++] = p->node_id;
 	}
 	pthread_mutex_unlock(&d->mtx);
 
-	/* what the old primary sent is applied (maybe acknowledged) before
-	 * anything new is served */
-	if (apply_drain(d->apply, DAEMON_DRAIN_MS)) {
-		snprintf(
-			err, errlen,
-			"operations of the previous primary are still being applied: try again");
-		return -EBUSY;
-	}
 	repl_activate(d->repl, d->max_op_seq + 1, ids, n);
 	rc = daemon_fronts_start(d, err, errlen);
 	if (rc) {

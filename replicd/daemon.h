@@ -57,6 +57,7 @@ struct daemon_peer {
 	bool member;	 /* in the current CPG membership */
 	bool have_state; /* a CTL_STATE arrived since it joined */
 	struct proto_state state;
+	uint64_t missed_seq; /* its CTL_STATE's seq: see daemon.missed_seq */
 };
 
 /* Events other threads post to the main loop (bit mask, d->events). */
@@ -102,6 +103,19 @@ struct daemon {
 	struct daemon_peer peers[DAEMON_MAX_PEERS];
 	uint32_t sync_permille; /* progress (primary or target) */
 	uint64_t applied_seq;	/* secondary: last op applied */
+	/*
+	 * Secondary: the first op of the primary missed_from whose bytes
+	 * never came on the data link because that primary left first (0:
+	 * none since our last sync).  The link is FIFO, so two secondaries
+	 * that name the same op applied the same writes of it; a new
+	 * primary keeps in its ack set only secondaries whose value is its
+	 * own, and has the others resynced.  Announced as CTL_STATE's seq.
+	 */
+	uint64_t missed_seq;
+	uint32_t missed_from;
+	/* secondary: the primary whose SYNC_END made us up to date, 0 once
+	 * a sync began or we fell out of date since */
+	uint32_t synced_from;
 	uint64_t ops_applied;
 	uint64_t bytes_applied;
 	char last_error[CTL_MSG_MAX];

@@ -108,17 +108,32 @@ static void daemon_cleanup_mounts(struct daemon *d, const char *dir)
 
 /* ---- CPG callbacks (loop thread) ---- */
 
+static bool daemon_in_ackset(struct daemon *d, uint32_t node)
+{
+	uint32_t ids[DAEMON_MAX_PEERS];
+	size_t n, i;
+
+	n = repl_ackset(d->repl, ids, NULL, DAEMON_MAX_PEERS);
+	for (i = 0; i < n; i++)
+		if (ids[i] == node)
+			return true;
+	return false;
+}
+
 static void daemon_on_state(struct daemon *d, uint32_t from,
 			    const struct proto_msg *m)
 {
 	struct daemon_peer *p;
-	bool drop = false, adopt = false, abort_sync = false;
+	bool drop = false, announce = false, abort_sync = false, nack = false;
+	char theirs[META_GEN_HEX], ours[META_GEN_HEX];
+	bool missed;
 
 	pthread_mutex_lock(&d->mtx);
 	p = daemon_peer_get(d, from, true);
 	if (p) {
 		p->have_state = true;
 		p->state = m->state;
+		p->missed_seq = m->seq;
 	}
 	if (!daemon_is_primary(d) && from == d->primary_id &&
 	    m->state.role != PROTO_ROLE_PRIM &&
@@ -134,12 +149,28 @@ static void daemon_on_state(struct daemon *d, uint32_t from,
 			d->sync_permille = m->state.sync_permille;
 		if (d->up_to_date && !d->syncing &&
 		    memcmp(d->meta.gen, m->state.gen, META_GEN_SIZE)) {
-			/* we follow this primary: its generation is ours */
-			memcpy(d->meta.gen, m->state.gen, META_GEN_SIZE);
-			d->meta.last_primary_id = from;
-			d->meta.last_primary_name[0] = '\0';
+			/*
+			 * A primary keeps in step only replicas of its own
+			 * generation, and starts a new one when it has none
+			 * left: we are not in step with it (we came back,
+			 * it went on alone, or it was forced).  Out of date
+			 * until its sync; before, a power cut of it could
+			 * promote this stale copy.
+			 */
+			meta_gen_to_hex(m->state.gen, theirs);
+			meta_gen_to_hex(d->meta.gen, ours);
+			log_warn(
+				"node %u is primary with another data generation: this replica is out of date until it is synced from it " QB_XS
+				" theirs=%s ours=%s",
+				from, theirs, ours);
+			d->up_to_date = false;
+			d->meta.up_to_date = false;
 			daemon_store_meta_locked(d);
-			adopt = true;
+			/* it counted us in step after our sync, and the new
+			 * generation raced our SYNC_END: tell it */
+			nack = d->synced_from == from;
+			d->synced_from = 0;
+			announce = true;
 		} else if (d->up_to_date && !d->syncing &&
 			   d->meta.last_primary_id != from) {
 			/* the same generation, served by another node now
@@ -152,7 +183,12 @@ static void daemon_on_state(struct daemon *d, uint32_t from,
 	pthread_mutex_unlock(&d->mtx);
 	if (abort_sync)
 		apply_abort_sync(d->apply);
-	if (adopt)
+	if (nack) {
+		struct proto_msg n = { .type = PROTO_CTL_NACK };
+
+		daemon_send_wait(d, &n, 0);
+	}
+	if (announce)
 		daemon_announce(d);
 	if (!daemon_is_primary(d))
 		return;
@@ -162,6 +198,17 @@ static void daemon_on_state(struct daemon *d, uint32_t from,
 			" resource %s",
 			from, d->cfg->name);
 		daemon_set_error(d, "node %u is primary too", from);
+		return;
+	}
+	pthread_mutex_lock(&d->mtx);
+	missed = m->seq != d->missed_seq;
+	pthread_mutex_unlock(&d->mtx);
+	if (missed && daemon_in_ackset(d, from)) {
+		/* it missed other bytes of the last primary than we did, and
+		 * said so after we counted it in step (daemon_promote) */
+		daemon_resync(
+			d, from,
+			"it did not get the same last writes of the previous primary");
 		return;
 	}
 	drop = repl_peer_state(d->repl, from,
@@ -234,7 +281,9 @@ static void daemon_deliver(void *ctx, uint32_t from, const void *buf,
 			repl_on_ack(d->repl, from, m.seq);
 		break;
 	case PROTO_CTL_NACK:
-		daemon_resync(d, from, "it could not apply an operation");
+		daemon_resync(
+			d, from,
+			"it is out of date: it could not apply an operation, or missed our generation");
 		break;
 	case PROTO_CTL_STATE:
 		daemon_on_state(d, from, &m);

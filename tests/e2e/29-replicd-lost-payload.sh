@@ -1,0 +1,156 @@
+#!/bin/bash
+# 29-replicd-lost-payload: the primary of three nodes dies while the bytes
+# of its last large write are still on their way.
+#
+# A large write travels in two parts: the bytes on the data link (TCP),
+# and a token in CPG that orders them. CPG delivers the token to both
+# secondaries or to neither; the TCP bytes die with the primary. Here the
+# secondaries' data link input is dropped (iptables) during a 1 MiB
+# write, so both get the tokens and neither the bytes, and then the
+# primary loses power. That write never returned to its application.
+#
+# A: both secondaries missed the same bytes. They must stay up to date
+#    (before, both marked themselves out of date and nothing could be
+#    promoted without force-primary), and the one promoted keeps the other
+#    in step without a resync; both hold the same tree.
+# B: only one of them missed the bytes. The one promoted must not count
+#    the other as in step: it resyncs it, and both end with its tree.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=replicd.sh
+. "$(dirname "$0")/replicd.sh"
+
+
+# link_port NODE: the TCP port NODE's replicd listens on for its link
+link_port() {
+	# shellcheck disable=SC2016 # an awk program
+	on "$1" ss -Hltnp 2>/dev/null |
+		awk '/"replicd"/ {n = split($4, a, ":"); print a[n]; exit}'
+}
+
+# drop_link NODE: NODE silently drops what arrives on its data link
+drop_link() {
+	local port
+	port=$(link_port "$1")
+	assert_ok -m "$1: its data link input (TCP port ${port:-?}) is dropped" \
+		on "$1" iptables -I INPUT -p tcp --dport "${port:-0}" -j DROP
+}
+
+# logged NODE ERE [N]: NODE's replicd log has more than N (0) lines
+# matching ERE
+logged() {
+	[ "$(rd_log_grep "$1" "$2")" -gt "${3:-0}" ]
+}
+
+# settled NODE...: each NODE has applied or skipped everything its
+# dead primary sent (its applied seq stays the same for 2 s)
+settled() {
+	local n a b
+	for n in "$@"; do
+		a=$(rd_get "$n" seq)
+		sleep 2
+		b=$(rd_get "$n" seq)
+		[ -n "$a" ] && [ "$a" = "$b" ] || return 1
+	done
+}
+
+# gone NODE ID: NODE no longer lists node ID as a connected peer
+gone() {
+	[ "$(mctl "$1" --json status 2>/dev/null | _rd_field peers | "$PYTHON" -c '
+import json, sys
+print(sum(1 for p in json.load(sys.stdin) if p["node_id"] == int(sys.argv[1]) and p["connected"]))' "$2")" = 0 ]
+}
+
+# size_is NODE FILE BYTES
+size_is() {
+	[ "$(on "$1" stat -c %s "$RD_DIR/$2" 2>/dev/null)" = "$3" ]
+}
+
+# undrop_link NODE: the data link of NODE works again
+undrop_link() {
+	assert_ok -m "$1: its data link input works again" \
+		on "$1" iptables -F INPUT
+}
+
+# cut_during_write PRIMARY FILE SECONDARIES...: drop the data link input
+# of SECONDARIES, start a 1 MiB write of FILE on PRIMARY, cut its power
+cut_during_write() {
+	local p=$1 f=$2 n w
+	shift 2
+	for n in "$@"; do
+		drop_link "$n"
+	done
+	rd_bg on "$p" dd if=/dev/urandom of="$RD_DIR/$f" bs=1M count=1 \
+		status=none >"$RD_TMP/$f.out" 2>&1
+	w=$RD_BG_PID
+	# the tokens are delivered at once; the bytes wait on the link
+	sleep 2
+	assert_ok -m "power cut of $p during its write of $f" lab kill "$p"
+	wait "$w" 2>/dev/null
+}
+
+scenario_begin 29-replicd-lost-payload iptables ss
+rd_begin
+
+rd_lab_up 3
+rd_start n1
+rd_start n2
+rd_start n3
+assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
+rd_wait_role n1 PRIM 60
+rd_wait_role n2 SECOND 60
+rd_wait_role n3 SECOND 60
+assert_ok -m "n1 writes 8 MiB of data first" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/base" bs=1M count=8 conv=fsync status=none
+wait_until 30 "n2 and n3 acknowledged everything n1 sent" rd_caught_up n1
+
+# A: both miss the bytes
+cut_during_write n1 lostA n2 n3
+wait_until 45 "n2 sees that n1 is gone" gone n2 1
+wait_until 45 "n3 sees that n1 is gone" gone n3 1
+wait_until 45 "n2 and n3 gave up waiting for the bytes" settled n2 n3
+undrop_link n2
+undrop_link n3
+assert_ok -m "n2 is SECOND and still up to date" rd_is n2 SECOND
+assert_ok -m "n3 is SECOND and still up to date" rd_is n3 SECOND
+assert_ok -m "n2: mirrorctl promote (an up-to-date secondary may)" mctl n2 promote
+rd_wait_role n2 PRIM 10
+assert_ok -m "n3 stays SECOND, up to date" rd_is n3 SECOND
+assert_eq "$(rd_log_grep n2 'full sync to node 3 started')" 0 \
+	"n2 keeps n3 in step without a resync (both missed the same bytes)"
+rd_same_sums "A: n2 and n3 hold the same tree" n2 n3
+assert_ok -m "n2: users keep writing after the failover" \
+	on n2 dd if=/dev/urandom of="$RD_DIR/afterA" bs=1M count=2 conv=fsync status=none
+
+# n1 comes back as a secondary of n2 (a full sync: it was primary)
+assert_ok -m "n1 boots again (corosync)" lab start n1
+# n1 was primary when it lost power: n2 must sync it before counting
+# it in step
+SYNC1='full sync to node 1 done'
+s1=$(rd_log_grep n2 "$SYNC1")
+rd_start n1
+wait_until 120 "n2 resynced n1" logged n2 "$SYNC1" "$s1"
+rd_wait_role n1 SECOND 30
+wait_until 30 "n1 and n3 acknowledged everything n2 sent" rd_caught_up n2
+
+# B: only n3 misses the bytes; n1 gets them
+SYNC3='full sync to node 3 started'
+s3=$(rd_log_grep n1 "$SYNC3") # n1 synced n3 once, as the first primary
+cut_during_write n2 lostB n3
+wait_until 45 "n1 sees that n2 is gone" gone n1 2
+wait_until 45 "n3 sees that n2 is gone" gone n3 2
+undrop_link n3
+wait_until 45 "n1 and n3 gave up waiting for the bytes" settled n1 n3
+assert_ok -m "n1 applied the whole 1 MiB write" size_is n1 lostB 1048576
+assert_ok -m "n3 is SECOND and still up to date" rd_is n3 SECOND
+assert_ok -m "n1: mirrorctl promote" mctl n1 promote
+# n3 holds less than n1: it must be resynced, not kept in step
+wait_until 60 "n1 resyncs n3" logged n1 "$SYNC3" "$s3"
+rd_wait_role n1 PRIM 120
+rd_wait_role n3 SECOND 60
+wait_until 30 "n3 acknowledged everything n1 sent" rd_caught_up n1
+rd_same_sums "B: n1 and n3 hold the same tree" n1 n3
+
+rd_stop n3
+rd_stop n1
