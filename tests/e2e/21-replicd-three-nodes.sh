@@ -18,14 +18,7 @@ TXNS=50
 scenario_begin 21-replicd-three-nodes sqlite3 tar
 rd_begin
 
-rd_lab_up 3
-rd_start n1
-rd_start n2
-rd_start n3
-assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
-rd_wait_role n1 PRIM 60
-rd_wait_role n2 SECOND 60
-rd_wait_role n3 SECOND 60
+rd_trio_up
 assert_ok -m "n1: $RD_DIR is a fuse.replicd mount" rd_is_fuse n1
 
 rd_bg rd_workload n1 --seed 2101 --ops "$OPS" --log "$RD_TMP/wl1.ack" \

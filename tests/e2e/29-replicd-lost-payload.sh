@@ -93,14 +93,7 @@ cut_during_write() {
 scenario_begin 29-replicd-lost-payload iptables ss
 rd_begin
 
-rd_lab_up 3
-rd_start n1
-rd_start n2
-rd_start n3
-assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
-rd_wait_role n1 PRIM 60
-rd_wait_role n2 SECOND 60
-rd_wait_role n3 SECOND 60
+rd_trio_up
 assert_ok -m "n1 writes 8 MiB of data first" \
 	on n1 dd if=/dev/urandom of="$RD_DIR/base" bs=1M count=8 conv=fsync status=none
 wait_until 30 "n2 and n3 acknowledged everything n1 sent" rd_caught_up n1

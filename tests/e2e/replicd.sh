@@ -207,6 +207,19 @@ rd_pair_up() {
 	rd_wait_role n2 SECOND 60
 }
 
+# rd_trio_up: a 3-node lab, replicd on each, n1 made primary, n2 and n3
+# up-to-date secondaries
+rd_trio_up() {
+	rd_lab_up 3
+	rd_start n1
+	rd_start n2
+	rd_start n3
+	assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
+	rd_wait_role n1 PRIM 60
+	rd_wait_role n2 SECOND 60
+	rd_wait_role n3 SECOND 60
+}
+
 rd_caught_up() {
 	mctl "$1" --json status 2>/dev/null | "$PYTHON" -c '
 import json, sys
