@@ -108,18 +108,6 @@ static void daemon_cleanup_mounts(struct daemon *d, const char *dir)
 
 /* ---- CPG callbacks (loop thread) ---- */
 
-static bool daemon_in_ackset(struct daemon *d, uint32_t node)
-{
-	uint32_t ids[DAEMON_MAX_PEERS];
-	size_t n, i;
-
-	n = repl_ackset(d->repl, ids, NULL, DAEMON_MAX_PEERS);
-	for (i = 0; i < n; i++)
-		if (ids[i] == node)
-			return true;
-	return false;
-}
-
 static void daemon_on_state(struct daemon *d, uint32_t from,
 			    const struct proto_msg *m)
 {
@@ -200,21 +188,19 @@ static void daemon_on_state(struct daemon *d, uint32_t from,
 		daemon_set_error(d, "node %u is primary too", from);
 		return;
 	}
+	/* one that missed other bytes of the last primary than we did,
+	 * said so after we counted it in step (daemon_promote) */
 	pthread_mutex_lock(&d->mtx);
 	missed = m->seq != d->missed_seq;
 	pthread_mutex_unlock(&d->mtx);
-	if (missed && daemon_in_ackset(d, from)) {
-		/* it missed other bytes of the last primary than we did, and
-		 * said so after we counted it in step (daemon_promote) */
+	drop = repl_peer_state(d->repl, from,
+			       (m->state.flags & PROTO_ST_UPTODATE) && !missed);
+	if (drop)
 		daemon_resync(
 			d, from,
-			"it did not get the same last writes of the previous primary");
-		return;
-	}
-	drop = repl_peer_state(d->repl, from,
-			       !!(m->state.flags & PROTO_ST_UPTODATE));
-	if (drop)
-		daemon_resync(d, from, "not up to date any more");
+			missed ?
+				"it did not get the same last writes of the previous primary" :
+				"not up to date any more");
 	else
 		daemon_schedule(d);
 }

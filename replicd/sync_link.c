@@ -205,14 +205,15 @@ static bool sync_links_inode(struct sync *s, unsigned int dir, const char *path,
 
 /*
  * The target applied an op to path, which may still be a stale copy there
- * of an inode it holds under other names (or the op failed there): resend
- * path and every name of the inode the table knows.  Serving each one
- * (sync_file() with SYNC_F_RESEND) sends the inode again through a name
- * the target holds, or whole when none is left, and links the name to it;
- * resending them all keeps that true when some are gone by then.
+ * of an inode it holds under other names (or the op failed there), or the
+ * compare through path stopped: resend path and every name of the inode
+ * the table knows.  Serving each one (sync_file() with SYNC_F_RESEND)
+ * sends the inode again through a name the target holds, or whole when
+ * none is left, and links the name to it; resending them all keeps that
+ * true when some are gone by then.
  */
-static void sync_links_resend(struct sync *s, unsigned int dir,
-			      const struct stat *st, const char *path)
+void sync_links_resend(struct sync *s, unsigned int dir, const struct stat *st,
+		       const char *path)
 {
 	size_t i;
 
@@ -225,23 +226,6 @@ static void sync_links_resend(struct sync *s, unsigned int dir,
 		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
 		    s->links[i].ino == st->st_ino)
 			sync_req_add(s, dir, s->links[i].path, 0);
-	pthread_mutex_unlock(&s->mtx);
-}
-
-void sync_links_retry(struct sync *s, unsigned int dir, const struct stat *st)
-{
-	size_t i;
-
-	sync_links_mark(s, dir, st->st_dev, st->st_ino, true);
-	pthread_mutex_lock(&s->mtx);
-	for (i = 0; i < s->n_links; i++)
-		if (s->links[i].dir == dir && s->links[i].dev == st->st_dev &&
-		    s->links[i].ino == st->st_ino) {
-			log_debug(
-				"full sync: %s compared again through another name",
-				s->links[i].path);
-			sync_req_add(s, dir, s->links[i].path, 0);
-		}
 	pthread_mutex_unlock(&s->mtx);
 }
 

@@ -108,10 +108,11 @@ const char *sync_links_find(struct sync *s, unsigned int dir,
 void sync_links_forget(struct sync *s, unsigned int dir, const char *path);
 /* Does the target's copy of st's inode need a compare (see sync_link)? */
 bool sync_links_stale(struct sync *s, unsigned int dir, const struct stat *st);
-/* The compare of st's inode through one name stopped (that name went
- * away meanwhile), after SYNC_FILE had reset its attributes on the
- * target: mark it stale and resend its other names. */
-void sync_links_retry(struct sync *s, unsigned int dir, const struct stat *st);
+/* The target's copy of st's inode (NULL: of path only) may be stale: mark
+ * the inode stale and resend path and every name the table holds for it
+ * (s->mtx not held). */
+void sync_links_resend(struct sync *s, unsigned int dir, const struct stat *st,
+		       const char *path);
 /* Mark every entry of an inode stale, or (compared from now on) not. */
 void sync_links_mark(struct sync *s, unsigned int dir, dev_t dev, ino_t ino,
 		     bool stale);

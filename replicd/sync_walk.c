@@ -437,7 +437,7 @@ out_close:
 	 * inode, which its other names share, lost its xattrs to SYNC_FILE
 	 * and may hold part of the content */
 	if (group && (rc == -ENOENT || s->file_gone))
-		sync_links_retry(s, dir, &st);
+		sync_links_resend(s, dir, &st, s->file);
 	s->file[0] = '\0';
 	repl_order_unlock(s->d->repl);
 	if (rc == -ENOENT)

@@ -288,14 +288,14 @@ static void test_forget_spares_others(void **state)
 
 /* The compare through one name stopped (the name went away): the inode
  * is stale and every name the table holds for it is asked for again. */
-static void test_retry(void **state)
+static void test_resend(void **state)
 {
 	struct fixture *f = *state;
 	struct stat st;
 
 	hold(&f->s, "d/a");
 	stat_of("b", &st);
-	sync_links_retry(&f->s, 0, &st);
+	sync_links_resend(&f->s, 0, &st, "gone");
 	assert_true(stale(&f->s, "b"));
 	assert_false(stale(&f->s, "e"));
 	assert_true(was_queued("b"));
@@ -331,7 +331,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget_spares_others,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_keeps_mark, setup,
 						teardown),
 	};
