@@ -133,11 +133,111 @@ static bool apply_is_sync_data(unsigned int type)
 	       type != PROTO_SYNC_NEED;
 }
 
+/*
+ * Writes applied before their tokens.  A secondary up to date that has
+ * applied every op of its primary before seq N applies the linked write
+ * N as soon as its bytes come on the data link: the primary sends them
+ * in seq order on a FIFO connection and CPG delivers the token of N
+ * after every op before it, so the copy ends up as if N were applied at
+ * its token; only the disk work moves ahead, while the token travels.
+ * The ack still waits for the token, and the token's sum is checked
+ * against what was applied.  A write whose token never comes (the
+ * primary left first) never completed for any application: the replica
+ * keeps it and announces the first op it does not hold (missed_seq), so
+ * that a new primary keeps in step only the secondaries that hold the
+ * same writes.  Applier thread only.
+ */
+static struct apply_early *apply_early_at(struct apply *ap, unsigned int i)
+{
+	return &ap->early[(ap->early_first + i) % APPLY_EARLY_MAX];
+}
+
+static void apply_early_pop(struct apply *ap)
+{
+	ap->early_first = (ap->early_first + 1) % APPLY_EARLY_MAX;
+	ap->n_early--;
+}
+
+/* Apply what the link brought for the ops that follow the last one
+ * applied, while this node is an up-to-date secondary of a member. */
+static void apply_early(struct apply *ap)
+{
+	struct daemon *d = ap->d;
+	struct link_payload *p;
+	struct apply_early *e;
+	uint64_t next;
+	uint32_t from;
+	bool ok;
+
+	while (ap->n_early < APPLY_EARLY_MAX) {
+		pthread_mutex_lock(&d->mtx);
+		ok = d->role == PROTO_ROLE_SECOND && d->up_to_date &&
+		     !d->syncing;
+		from = d->primary_id;
+		next = d->applied_seq + 1;
+		pthread_mutex_unlock(&d->mtx);
+		if (ap->n_early) {
+			e = apply_early_at(ap, ap->n_early - 1);
+			if (e->rc || e->from != from)
+				return;
+			next = e->seq + 1;
+		}
+		if (!ok || !from || from == d->my_id ||
+		    !daemon_is_member(d, from) ||
+		    link_take_ready(d->link, from, next, &p))
+			return;
+		e = apply_early_at(ap, ap->n_early);
+		e->seq = next;
+		e->from = from;
+		e->dir = p->msg.dir;
+		e->len = p->msg.data_len;
+		snprintf(e->path, sizeof(e->path), "%s", p->msg.path);
+		sync_sum(p->msg.data, p->msg.data_len, e->sum);
+		e->rc = p->msg.seq == next ? apply_op(ap, &p->msg) : -EBADMSG;
+		ap->n_early++;
+		link_payload_free(p);
+	}
+}
+
+/* The token of seq (from node from, with sum) for a write applied
+ * early: the result of that apply, -EBADMSG when the token is not for
+ * those bytes, or 1 when seq was not applied early. */
+static int apply_early_confirm(struct apply *ap, uint32_t from,
+			       const struct proto_msg *t, uint64_t seq,
+			       const uint8_t *sum)
+{
+	struct apply_early *e;
+	int rc;
+
+	if (!ap->n_early)
+		return 1;
+	e = apply_early_at(ap, 0);
+	if (e->from == from && e->seq > seq)
+		return 1;
+	if (e->from != from || e->seq != seq || e->dir != t->dir ||
+	    strcmp(e->path, t->path) || memcmp(e->sum, sum, PROTO_SUM_SIZE)) {
+		log_err("the data link brought other bytes than the primary announced " QB_XS
+			" seq=%" PRIu64 " path=%s applied seq=%" PRIu64
+			" from=%u",
+			seq, t->path, e->seq, e->from);
+		rc = -EBADMSG;
+	} else {
+		rc = e->rc;
+		if (!rc) {
+			pthread_mutex_lock(&ap->d->mtx);
+			ap->d->bytes_applied += e->len;
+			pthread_mutex_unlock(&ap->d->mtx);
+		}
+	}
+	apply_early_pop(ap);
+	return rc;
+}
+
 /* The writes a token stands for (OP_WRITE_LINKED: seqs seq-n+1 .. seq
  * of path): each payload the data link brought, checked against the
- * token, applied as the OP_WRITE it is.  0 or -errno (-ETIMEDOUT,
- * -ENOTCONN: the bytes of *missing and after never came; -EBADMSG: they
- * are not the token's). */
+ * token, applied as the OP_WRITE it is (or applied already, see
+ * apply_early).  0 or -errno (-ETIMEDOUT, -ENOTCONN: the bytes of
+ * *missing and after never came; -EBADMSG: they are not the token's). */
 static int apply_linked(struct apply *ap, uint32_t from,
 			const struct proto_msg *t, uint64_t *missing)
 {
@@ -151,7 +251,11 @@ static int apply_linked(struct apply *ap, uint32_t from,
 		return -EBADMSG;
 	for (i = 0; i < n && !rc; i++) {
 		uint64_t seq = t->seq - n + 1 + i;
+		const uint8_t *want = t->data + i * PROTO_SUM_SIZE;
 
+		rc = apply_early_confirm(ap, from, t, seq, want);
+		if (rc <= 0)
+			continue;
 		rc = link_take(ap->d->link, from, seq, &p);
 		if (rc) {
 			log_debug("the bytes of seq %" PRIu64
@@ -164,7 +268,7 @@ static int apply_linked(struct apply *ap, uint32_t from,
 		sync_sum(w->data, w->data_len, sum);
 		if (w->seq != seq || w->dir != t->dir ||
 		    strcmp(w->path, t->path) ||
-		    memcmp(sum, t->data + i * PROTO_SUM_SIZE, PROTO_SUM_SIZE)) {
+		    memcmp(sum, want, PROTO_SUM_SIZE)) {
 			log_err("the data link brought other bytes than the primary announced " QB_XS
 				" seq=%" PRIu64 " path=%s",
 				seq, t->path);
@@ -221,6 +325,70 @@ static bool apply_missed(struct apply *ap, const struct apply_item *it,
 	return true;
 }
 
+/* This replica no longer follows its primary: NACK seq (the primary
+ * drops us from its ack set and resyncs us), drop the up-to-date flag. */
+static void apply_out_of_date(struct apply *ap, uint64_t seq)
+{
+	struct proto_msg nack = { .type = PROTO_CTL_NACK, .seq = seq };
+	struct daemon *d = ap->d;
+
+	apply_mcast(ap, &nack);
+	pthread_mutex_lock(&d->mtx);
+	d->up_to_date = false;
+	d->meta.up_to_date = false;
+	daemon_store_meta_locked(d);
+	pthread_mutex_unlock(&d->mtx);
+	daemon_post(d, DAEMON_EV_ANNOUNCE | DAEMON_EV_ROLE);
+}
+
+/*
+ * The primary left or stepped down, and every token it sent came before
+ * this (CPG order): the writes applied early that are still waiting for
+ * one never completed.  The replica keeps them and counts the op after
+ * the last as its first missed one (see apply_early); when a write of
+ * them failed here, or another primary serves already (it may count us
+ * in step), it is out of date instead.
+ */
+static void apply_early_orphans(struct apply *ap)
+{
+	struct daemon *d = ap->d;
+	uint64_t first, last;
+	uint32_t from;
+	bool failed = false, behind = false;
+	unsigned int i;
+
+	if (!ap->n_early)
+		return;
+	from = apply_early_at(ap, 0)->from;
+	first = apply_early_at(ap, 0)->seq;
+	last = apply_early_at(ap, ap->n_early - 1)->seq;
+	for (i = 0; i < ap->n_early; i++)
+		failed |= apply_early_at(ap, i)->rc != 0;
+	ap->n_early = 0;
+	pthread_mutex_lock(&d->mtx);
+	if (failed || (d->primary_id && d->primary_id != from)) {
+		behind = d->up_to_date;
+	} else if (d->up_to_date &&
+		   (!d->missed_seq || d->missed_from != from)) {
+		d->missed_seq = last + 1;
+		d->missed_from = from;
+	}
+	pthread_mutex_unlock(&d->mtx);
+	if (behind) {
+		log_warn(
+			"the primary left before it ordered writes this replica applied: it is out of date until it is synced " QB_XS
+			" node=%u seqs=%" PRIu64 "..%" PRIu64 "%s",
+			from, first, last, failed ? " (one failed here)" : "");
+		apply_out_of_date(ap, last);
+		return;
+	}
+	log_warn(
+		"the primary left before it ordered its last writes: they never completed, this replica keeps them " QB_XS
+		" node=%u seqs=%" PRIu64 "..%" PRIu64,
+		from, first, last);
+	daemon_post(d, DAEMON_EV_ANNOUNCE);
+}
+
 /* One queued item.  Returns 1 when an op was applied (ack it). */
 static int apply_item(struct apply *ap, struct apply_item *it)
 {
@@ -232,6 +400,8 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 
 	if (it->abort_sync || m->type == PROTO_SYNC_BEGIN ||
 	    m->type == PROTO_SYNC_END) {
+		if (it->abort_sync)
+			apply_early_orphans(ap);
 		apply_sync_state(ap, it->from, it->abort_sync ? NULL : m,
 				 it->abort_sync);
 		/* before anything of the session is applied: our hard links
@@ -282,8 +452,12 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		return 0;
 	if (!up && !syncing) {
 		/* a full sync will cover it; its bytes are not needed */
-		if (m->type == PROTO_OP_WRITE_LINKED)
+		if (m->type == PROTO_OP_WRITE_LINKED) {
 			link_discard(d->link, it->from, m->seq);
+			while (ap->n_early &&
+			       apply_early_at(ap, 0)->seq <= m->seq)
+				apply_early_pop(ap);
+		}
 		return 0;
 	}
 	missing = m->seq;
@@ -328,18 +502,7 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		strerror(-rc));
 	daemon_set_error(d, "%s %s failed: %s", proto_type_name(m->type),
 			 m->path ? m->path : "", strerror(-rc));
-	{
-		struct proto_msg nack = { .type = PROTO_CTL_NACK,
-					  .seq = m->seq };
-
-		apply_mcast(ap, &nack);
-	}
-	pthread_mutex_lock(&d->mtx);
-	d->up_to_date = false;
-	d->meta.up_to_date = false;
-	daemon_store_meta_locked(d);
-	pthread_mutex_unlock(&d->mtx);
-	daemon_post(d, DAEMON_EV_ANNOUNCE | DAEMON_EV_ROLE);
+	apply_out_of_date(ap, m->seq);
 	return 0;
 }
 
@@ -378,9 +541,10 @@ static void *apply_thread(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&ap->mtx);
-		while (!ap->head && !ap->quit && applied == cpg_acked)
+		while (!ap->head && !ap->quit && !ap->kicked &&
+		       applied == cpg_acked)
 			pthread_cond_wait(&ap->cond, &ap->mtx);
-		if (!ap->head && !ap->quit) {
+		if (!ap->head && !ap->quit && !ap->kicked) {
 			/* acked on the link only: in CPG too, a bit later */
 			deadline_in_ms(&until, APPLY_CPG_ACK_MS);
 			pthread_cond_timedwait(&ap->cond, &ap->mtx, &until);
@@ -392,7 +556,8 @@ static void *apply_thread(void *arg)
 		batch = ap->head;
 		ap->head = ap->tail = NULL;
 		ap->queued = 0;
-		ap->busy = batch != NULL;
+		ap->kicked = false;
+		ap->busy = true; /* apply_drain() waits for early writes too */
 		pthread_cond_broadcast(&ap->cond);
 		pthread_mutex_unlock(&ap->mtx);
 
@@ -410,6 +575,7 @@ static void *apply_thread(void *arg)
 			if (link_ack(ap->d->link, ack_to, ack_seq) == 0)
 				ack_seq = 0;
 		}
+		apply_early(ap);
 		pthread_mutex_lock(&ap->mtx);
 		ap->busy = false;
 		pthread_cond_broadcast(&ap->cond);
@@ -423,6 +589,16 @@ static void *apply_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void apply_kick(struct apply *ap)
+{
+	if (!ap)
+		return;
+	pthread_mutex_lock(&ap->mtx);
+	ap->kicked = true;
+	pthread_cond_broadcast(&ap->cond);
+	pthread_mutex_unlock(&ap->mtx);
 }
 
 static int apply_push(struct apply *ap, struct apply_item *it)

@@ -37,6 +37,10 @@ int apply_enqueue(struct apply *ap, uint32_t from, const void *buf, size_t len);
  * already).  0, or -ETIMEDOUT after timeout_ms. */
 int apply_drain(struct apply *ap, unsigned int timeout_ms);
 
+/* Link thread: a payload arrived on the data link (the applier may
+ * apply it before its token, see apply.c).  Takes apply.mtx. */
+void apply_kick(struct apply *ap);
+
 /* Loop thread: the primary left; abandon a sync in progress (ordered
  * after what is already queued). */
 void apply_abort_sync(struct apply *ap);

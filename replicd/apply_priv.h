@@ -18,6 +18,7 @@
 #define APPLY_QUEUE_MAX	 (64u * 1024u * 1024u) /* queued bytes */
 #define APPLY_FD_CACHE	 16
 #define APPLY_CPG_ACK_MS 100 /* a link ack is repeated in CPG after this */
+#define APPLY_EARLY_MAX	 64  /* writes applied ahead of their token */
 #define APPLY_RESOLVE \
 	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
@@ -37,6 +38,17 @@ struct apply_fd {
 	char *path;
 };
 
+/* A linked write applied when its bytes came, before its token. */
+struct apply_early {
+	uint64_t seq;
+	uint32_t from;
+	uint32_t dir;
+	uint32_t len;
+	int rc; /* of the apply: reported when the token comes */
+	uint8_t sum[PROTO_SUM_SIZE];
+	char path[PROTO_MAX_PATH + 1];
+};
+
 struct apply {
 	struct daemon *d;
 	pthread_t thread;
@@ -48,6 +60,7 @@ struct apply {
 	bool quit;
 	bool sending; /* the thread waits in apply_mcast() */
 	bool busy;    /* the thread works on a batch */
+	bool kicked;  /* the data link brought a payload */
 
 	/* applier thread only */
 	struct apply_fd fds[APPLY_FD_CACHE];
@@ -55,6 +68,9 @@ struct apply {
 	uint64_t sync_id;
 	uint64_t resends; /* SYNC_RESEND sent this session */
 	uint8_t *buf;	  /* one chunk */
+	/* applied before their tokens, in seq order: ring of n_early */
+	struct apply_early early[APPLY_EARLY_MAX];
+	unsigned int early_first, n_early;
 };
 
 /* A parent directory and the last component of a path. */

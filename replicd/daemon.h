@@ -104,10 +104,12 @@ struct daemon {
 	uint32_t sync_permille; /* progress (primary or target) */
 	uint64_t applied_seq;	/* secondary: last op applied */
 	/*
-	 * Secondary: the first op of the primary missed_from whose bytes
-	 * never came on the data link because that primary left first (0:
-	 * none since our last sync).  The link is FIFO, so two secondaries
-	 * that name the same op applied the same writes of it; a new
+	 * Secondary: the first op of the primary missed_from that we do
+	 * not hold because that primary left first: its bytes never came
+	 * on the data link, or we applied writes ahead of tokens that never
+	 * came and this is the op after them (0: none since our last
+	 * sync).  The link is FIFO, so two secondaries that name the same
+	 * op applied the same writes of it; a new
 	 * primary keeps in its ack set only secondaries whose value is its
 	 * own, and has the others resynced.  Announced as CTL_STATE's seq.
 	 */

@@ -484,15 +484,21 @@ void front_txn_submit(struct front_txn *t, const struct proto_msg *m)
 		t->last_seq = seq;
 }
 
+/* Let other requests submit (what t submitted is on its way). */
+void front_txn_unlock(struct front_txn *t)
+{
+	if (t->locked)
+		t->f->repl.unlock(t->f->repl.ctx);
+	t->locked = 0;
+}
+
 /* Unlock, then wait for the peers.  Returns 0 or -errno for the app. */
 int front_txn_end(struct front_txn *t)
 {
 	struct front *f = t->f;
 	int rc = t->err;
 
-	if (t->locked)
-		f->repl.unlock(f->repl.ctx);
-	t->locked = 0;
+	front_txn_unlock(t);
 	if (!rc && t->last_seq > 0)
 		rc = f->repl.wait(f->repl.ctx, (uint64_t)t->last_seq);
 	if (t->submitted)

@@ -656,19 +656,19 @@ static void front_ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* fsync of a file (fd) or directory: local first, then the replicas. */
+/* fsync of a file (fd) or directory: the replicas' and the local one at
+ * the same time (every write before it is on the local copy already);
+ * it succeeds when both do. */
 int front_fsync_common(struct front *f, struct front_inode *in, int fd,
 		       int datasync)
 {
 	char path[PROTO_MAX_PATH + 1];
 	struct front_txn t;
 	struct proto_msg m;
-	int plen;
+	int plen, rc, local;
 
-	if (datasync ? fdatasync(fd) : fsync(fd))
-		return -errno;
 	if (!f->has_repl)
-		return 0;
+		return (datasync ? fdatasync(fd) : fsync(fd)) ? -errno : 0;
 	front_txn_begin(&t, f);
 	plen = front_path(f, in, path, sizeof(path));
 	if (plen >= 0) {
@@ -678,12 +678,14 @@ int front_fsync_common(struct front *f, struct front_inode *in, int fd,
 		m.path = path;
 		front_txn_submit(&t, &m);
 	}
-	plen = plen == -ENOENT ? 0 : plen;
-	if (plen < 0) {
-		front_txn_end(&t);
+	front_txn_unlock(&t);
+	local = (datasync ? fdatasync(fd) : fsync(fd)) ? -errno : 0;
+	rc = front_txn_end(&t);
+	if (local)
+		return local;
+	if (plen < 0 && plen != -ENOENT)
 		return plen;
-	}
-	return front_txn_end(&t);
+	return rc;
 }
 
 static void front_ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,

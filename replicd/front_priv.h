@@ -107,6 +107,8 @@ int front_parent_times(int dirfd, struct proto_attr *a);
 
 void front_txn_begin(struct front_txn *t, struct front *f);
 void front_txn_submit(struct front_txn *t, const struct proto_msg *m);
+/* Unlock early: what was submitted is on its way; front_txn_end waits. */
+void front_txn_unlock(struct front_txn *t);
 int front_txn_end(struct front_txn *t);
 
 /* front_ns.c: fsync a file (fd) or directory, then replicate */

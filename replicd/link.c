@@ -33,6 +33,7 @@
 
 #include <corosync/cmap.h>
 
+#include "apply.h"
 #include "deadline.h"
 #include "link.h"
 #include "log.h"
@@ -105,6 +106,7 @@ struct link {
 	size_t inbox_bytes;
 	uint64_t bytes_sent, bytes_received;
 	bool overflow_logged;
+	bool arrived; /* a payload came: the applier hears of it */
 };
 
 static uint64_t link_now_ms(void)
@@ -394,6 +396,7 @@ static void link_inbox_push(struct link *l, struct link_payload *p)
 	l->inbox_tail = p;
 	l->inbox_bytes += p->len;
 	l->bytes_received += p->len;
+	l->arrived = true;
 	while (l->inbox_bytes > LINK_INBOX_MAX && (q = l->inbox)) {
 		/* payloads whose tokens never came to the applier */
 		if (!l->overflow_logged)
@@ -614,6 +617,13 @@ static void *link_thread(void *arg)
 				    !link_in_read(l, &l->in[k]))
 					link_in_close(l, k);
 			}
+		}
+		if (l->arrived) {
+			/* the applier's lock is not taken under ours */
+			l->arrived = false;
+			pthread_mutex_unlock(&l->mtx);
+			apply_kick(l->d->apply);
+			pthread_mutex_lock(&l->mtx);
 		}
 	}
 	pthread_mutex_unlock(&l->mtx);
@@ -932,6 +942,17 @@ int link_take(struct link *l, uint32_t node, uint64_t seq,
 		rc = -ESHUTDOWN;
 	*out = p;
 	return rc;
+}
+
+int link_take_ready(struct link *l, uint32_t node, uint64_t seq,
+		    struct link_payload **out)
+{
+	if (!l)
+		return -ENOTCONN;
+	pthread_mutex_lock(&l->mtx);
+	*out = link_inbox_scan(l, node, seq, false);
+	pthread_mutex_unlock(&l->mtx);
+	return *out ? 0 : -EAGAIN;
 }
 
 void link_discard(struct link *l, uint32_t node, uint64_t seq)

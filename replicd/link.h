@@ -6,9 +6,12 @@
  * CPG stays the authority for membership and order.  A large write
  * travels twice: its bytes as a complete OP_WRITE on the link to every
  * other member, then, in CPG, an OP_WRITE_LINKED with the same seq, path,
- * offset and length and the XXH3-128 of the bytes.  A member applies it
- * when CPG delivers the token, with the bytes the link brought (waiting
- * for them if needed).  The primary uses the link only while it has one
+ * offset and length and the XXH3-128 of the bytes (one token for the
+ * consecutive writes of one request).  A member applies it when CPG
+ * delivers the token, with the bytes the link brought (waiting for them
+ * if needed), or, up to date and with every op before it applied, as
+ * soon as the bytes arrive (apply.c); it acks at the token either way.
+ * The primary uses the link only while it has one
  * to every other member of the group; otherwise the bytes go in CPG as
  * before.  A member that gets a token without its bytes cannot apply it
  * and is resynced, like for any operation it cannot apply.
@@ -94,6 +97,11 @@ int link_sendv(struct link *l, const struct iovec *iov, int n_iov);
  * payload). */
 int link_take(struct link *l, uint32_t node, uint64_t seq,
 	      struct link_payload **out);
+
+/* Applier: the payload of seq from node if it is here already (older
+ * ones from it are dropped).  0 with *out, -EAGAIN, -ENOTCONN. */
+int link_take_ready(struct link *l, uint32_t node, uint64_t seq,
+		    struct link_payload **out);
 
 /* Applier: a token we do not apply (not up to date): drop its payload. */
 void link_discard(struct link *l, uint32_t node, uint64_t seq);

@@ -28,6 +28,7 @@
 #include "transport.h"
 
 #define REPL_RING	   65536u /* max ops in flight, power of two */
+#define REPL_TOKEN_MAX	   16u	  /* linked writes one token stands for */
 #define REPL_MCAST_WAIT_MS 30000u /* give up on a stuck corosync */
 
 struct repl_member {
@@ -43,6 +44,16 @@ struct repl {
 	pthread_mutex_t order_mtx;
 	uint8_t *buf;	   /* PROTO_MAX_MSG, order_mtx */
 	uint64_t next_seq; /* last seq assigned, order_mtx */
+	/* order_mtx: the token of the linked writes sent so far under this
+	 * hold of the lock (n of them, the last one seq), multicast before
+	 * anything else is sent and before the lock is released */
+	struct {
+		unsigned int n;
+		uint64_t seq;
+		uint32_t dir;
+		char path[PROTO_MAX_PATH + 1];
+		uint8_t sums[REPL_TOKEN_MAX * PROTO_SUM_SIZE];
+	} token;
 
 	pthread_mutex_t ack_mtx; /* everything below */
 	pthread_cond_t ack_cond;
@@ -87,10 +98,13 @@ static void repl_hook_lock(void *ctx)
 	pthread_mutex_lock(&r->order_mtx);
 }
 
+static int repl_flush_token(struct repl *r);
+
 static void repl_hook_unlock(void *ctx)
 {
 	struct repl *r = ctx;
 
+	repl_flush_token(r);
 	pthread_mutex_unlock(&r->order_mtx);
 }
 
@@ -117,59 +131,99 @@ static void repl_mcast_failed(struct repl *r, unsigned int type, uint64_t seq,
 	daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
 }
 
-/* A large write on the data link (its bytes straight from the request),
- * then its token in r->buf: the token's length, or 0 when the write must
- * go in CPG whole.  Order lock held. */
-static long repl_link(struct repl *r, const struct proto_msg *m)
+/*
+ * The pending token goes out: one OP_WRITE_LINKED for the n writes of
+ * r->token.path whose bytes the link took.  A member up to date applies
+ * each write when its bytes arrive (link.h); the token puts them in the
+ * order and it acks them.  Order lock held.  0 or -errno.
+ */
+static int repl_flush_token(struct repl *r)
 {
 	struct proto_msg t = { .type = PROTO_OP_WRITE_LINKED };
-	uint8_t sum[PROTO_SUM_SIZE];
+	unsigned int n = r->token.n;
+	long len;
+	int rc;
+
+	if (!n)
+		return 0;
+	r->token.n = 0;
+	t.seq = r->token.seq;
+	t.dir = r->token.dir;
+	t.path = r->token.path;
+	t.length = n;
+	t.data = r->token.sums;
+	t.data_len = n * PROTO_SUM_SIZE;
+	len = proto_encode(&t, r->buf, PROTO_MAX_MSG);
+	if (len < 0)
+		rc = (int)len;
+	else
+		rc = repl_mcast(r, len);
+	if (rc)
+		repl_mcast_failed(r, t.type, t.seq, rc);
+	return rc;
+}
+
+/* A large write on the data link (its bytes straight from the request),
+ * its sum added to the pending token: true; false when the write must go
+ * in CPG whole.  Order lock held. */
+static bool repl_link(struct repl *r, const struct proto_msg *m)
+{
 	struct iovec iov[2];
+	size_t plen;
 	long head;
 
 	if (m->type != PROTO_OP_WRITE || m->data_len < LINK_MIN_BYTES ||
 	    !link_ready(r->d->link))
-		return 0;
+		return false;
+	plen = strlen(m->path);
+	if (r->token.n &&
+	    (r->token.n == REPL_TOKEN_MAX || r->token.seq + 1 != m->seq ||
+	     r->token.dir != m->dir || strcmp(r->token.path, m->path)) &&
+	    repl_flush_token(r))
+		return false;
 	head = proto_encode_head(m, r->buf, PROTO_MAX_MSG);
-	if (head < 0)
-		return 0;
+	if (head < 0 || plen > PROTO_MAX_PATH)
+		return false;
 	iov[0].iov_base = r->buf;
 	iov[0].iov_len = (size_t)head;
 	iov[1].iov_base = (void *)m->data;
 	iov[1].iov_len = m->data_len;
 	if (link_sendv(r->d->link, iov, 2))
-		return 0; /* this one in CPG; the link comes back later */
-	sync_sum(m->data, m->data_len, sum);
-	t.seq = m->seq;
-	t.dir = m->dir;
-	t.path = m->path;
-	t.length = 1;
-	t.data = sum;
-	t.data_len = PROTO_SUM_SIZE;
-	head = proto_encode(&t, r->buf, PROTO_MAX_MSG);
-	return head > 0 ? head : 0;
+		return false; /* this one in CPG; the link comes back later */
+	if (!r->token.n) {
+		r->token.dir = m->dir;
+		memcpy(r->token.path, m->path, plen + 1);
+	}
+	sync_sum(m->data, m->data_len,
+		 r->token.sums + r->token.n * PROTO_SUM_SIZE);
+	r->token.n++;
+	r->token.seq = m->seq;
+	return true;
 }
 
 /*
- * Send m on its way: a large write on the data link, then its token
- * (OP_WRITE_LINKED) in CPG, which orders it; anything else, or when the
- * link cannot take it, in CPG whole (encoded here in r->buf).  Order
- * lock held.  0 or -errno.
+ * Send m on its way: a large write on the data link, its token
+ * (OP_WRITE_LINKED) in CPG later (repl_flush_token); anything else, or
+ * when the link cannot take it, in CPG whole (encoded here in r->buf),
+ * after the pending token.  Order lock held.  0 or -errno.
  */
 static int repl_send_op(struct repl *r, const struct proto_msg *m)
 {
-	long len = repl_link(r, m);
+	long len;
 	int rc;
 
-	if (!len) {
-		len = proto_encode(m, r->buf, PROTO_MAX_MSG);
-		if (len < 0) {
-			log_err("cannot encode a %s for replication " QB_XS
-				" path=%s: %s",
-				proto_type_name(m->type),
-				m->path ? m->path : "", strerror((int)-len));
-			return (int)len;
-		}
+	if (repl_link(r, m))
+		return 0;
+	rc = repl_flush_token(r);
+	if (rc)
+		return rc;
+	len = proto_encode(m, r->buf, PROTO_MAX_MSG);
+	if (len < 0) {
+		log_err("cannot encode a %s for replication " QB_XS
+			" path=%s: %s",
+			proto_type_name(m->type), m->path ? m->path : "",
+			strerror((int)-len));
+		return (int)len;
 	}
 	rc = repl_mcast(r, len);
 	if (rc)
@@ -213,6 +267,13 @@ static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 	}
 
 	pthread_mutex_lock(&r->ack_mtx);
+	if (r->active && repl_window_full(r)) {
+		/* the acks we wait for need the pending token */
+		pthread_mutex_unlock(&r->ack_mtx);
+		if (repl_flush_token(r))
+			return -EIO;
+		pthread_mutex_lock(&r->ack_mtx);
+	}
 	while (r->active && repl_window_full(r))
 		pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
 	if (!r->active) {

@@ -15,6 +15,17 @@
 #    in step without a resync; both hold the same tree.
 # B: only one of them missed the bytes. The one promoted must not count
 #    the other as in step: it resyncs it, and both end with its tree.
+#
+# The other way round, the bytes arrive and the token never does: an
+# up-to-date secondary applies a large write as soon as its bytes come,
+# before CPG delivers its token. Here the primary's corosync traffic is
+# dropped during a 1 MiB write into an existing file, so the tokens never
+# leave it, and then it loses power.
+#
+# C: both secondaries applied the same bytes. They keep them, stay up to
+#    date, and the one promoted keeps the other in step without a resync.
+# D: only one of them got the bytes (the other's data link input is
+#    dropped too). The one promoted resyncs the other.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +73,15 @@ import json, sys
 print(sum(1 for p in json.load(sys.stdin) if p["node_id"] == int(sys.argv[1]) and p["connected"]))' "$2")" = 0 ]
 }
 
+# logged_all ERE NODE...: every NODE's replicd log has a line matching ERE
+logged_all() {
+	local ere=$1 n
+	shift
+	for n in "$@"; do
+		logged "$n" "$ere" || return 1
+	done
+}
+
 # size_is NODE FILE BYTES
 size_is() {
 	[ "$(on "$1" stat -c %s "$RD_DIR/$2" 2>/dev/null)" = "$3" ]
@@ -88,6 +108,47 @@ cut_during_write() {
 	sleep 2
 	assert_ok -m "power cut of $p during its write of $f" lab kill "$p"
 	wait "$w" 2>/dev/null
+}
+
+# cut_cpg_during_write PRIMARY FILE SECONDARIES...: drop the data link
+# input of SECONDARIES and every UDP packet (corosync) of PRIMARY, write
+# 1 MiB into FILE (it exists) on PRIMARY, cut its power
+cut_cpg_during_write() {
+	local p=$1 f=$2 n w
+	shift 2
+	for n in "$@"; do
+		drop_link "$n"
+	done
+	assert_ok -m "$p: its corosync traffic is dropped" \
+		on "$p" sh -c 'iptables -I OUTPUT -p udp -j DROP &&
+			iptables -I INPUT -p udp -j DROP'
+	rd_bg on "$p" dd if=/dev/urandom of="$RD_DIR/$f" bs=1M count=1 \
+		conv=notrunc status=none >"$RD_TMP/$f.out" 2>&1
+	w=$RD_BG_PID
+	# the bytes go at once; the tokens stay with the primary
+	sleep 2
+	assert_ok -m "power cut of $p during its write of $f" lab kill "$p"
+	wait "$w" 2>/dev/null
+}
+
+# back NODE PRIMARY: NODE boots again and is resynced by PRIMARY
+back() {
+	local s
+	assert_ok -m "$1 boots again (corosync)" lab start "$1"
+	assert_ok -m "$1: no packet filter left" \
+		on "$1" sh -c 'iptables -F INPUT && iptables -F OUTPUT'
+	s=$(rd_log_grep "$2" "full sync to node ${1#n} done")
+	rd_start "$1"
+	wait_until 120 "$2 resynced $1" logged "$2" \
+		"full sync to node ${1#n} done" "$s"
+	rd_wait_role "$1" SECOND 30
+	wait_until 30 "every secondary acknowledged everything $2 sent" \
+		rd_caught_up "$2"
+}
+
+# content NODE FILE: the sha256 of FILE on NODE
+content() {
+	on "$1" sha256sum "$RD_DIR/$2" | cut -d' ' -f1
 }
 
 scenario_begin 29-replicd-lost-payload iptables ss
@@ -145,5 +206,68 @@ rd_wait_role n3 SECOND 60
 wait_until 30 "n3 acknowledged everything n1 sent" rd_caught_up n1
 rd_same_sums "B: n1 and n3 hold the same tree" n1 n3
 
-rd_stop n3
+# C: both secondaries get the bytes, neither the token
+back n2 n1
+assert_ok -m "n1 writes the file that C rewrites" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/unordC" bs=1M count=1 \
+	conv=fsync status=none
+wait_until 30 "n2 and n3 acknowledged everything n1 sent" rd_caught_up n1
+oldC=$(content n1 unordC)
+cut_cpg_during_write n1 unordC
+wait_until 45 "n2 sees that n1 is gone" gone n2 1
+wait_until 45 "n3 sees that n1 is gone" gone n3 1
+KEPT='the primary left before it ordered its last writes'
+wait_until 30 "n2 and n3 counted the writes they applied ahead of their tokens" \
+	logged_all "$KEPT" n2 n3
+wait_until 45 "n2 and n3 announced what they hold" settled n2 n3
+assert_ok -m "n2 is SECOND and still up to date" rd_is n2 SECOND
+assert_ok -m "n3 is SECOND and still up to date" rd_is n3 SECOND
+newC=$(content n2 unordC)
+assert_ok -m "n2 applied the bytes of the write whose token never came" \
+	[ -n "$newC" ] && [ "$newC" != "$oldC" ]
+assert_eq "$(content n3 unordC)" "$newC" "n3 applied the same bytes"
+SYNC2='full sync to node 2 started'
+s2=$(rd_log_grep n3 "$SYNC2")
+assert_ok -m "n3: mirrorctl promote" mctl n3 promote
+rd_wait_role n3 PRIM 10
+assert_ok -m "n2 stays SECOND, up to date" rd_is n2 SECOND
+assert_eq "$(rd_log_grep n3 "$SYNC2")" "$s2" \
+	"n3 keeps n2 in step without a resync (both hold the same writes)"
+rd_same_sums "C: n2 and n3 hold the same tree" n2 n3
+assert_ok -m "n3: users keep writing after the failover" \
+	on n3 dd if=/dev/urandom of="$RD_DIR/afterC" bs=1M count=2 conv=fsync status=none
+wait_until 30 "n2 acknowledged everything n3 sent" rd_caught_up n3
+rd_same_sums "C: n2 and n3 still hold the same tree" n2 n3
+
+# D: n1 gets the bytes, n2 neither them nor the token
+back n1 n3
+assert_ok -m "n3 writes the file that D rewrites" \
+	on n3 dd if=/dev/urandom of="$RD_DIR/unordD" bs=1M count=1 \
+	conv=fsync status=none
+wait_until 30 "n1 and n2 acknowledged everything n3 sent" rd_caught_up n3
+oldD=$(content n3 unordD)
+s2=$(rd_log_grep n1 "$SYNC2")
+k1=$(rd_log_grep n1 "$KEPT")
+cut_cpg_during_write n3 unordD n2
+wait_until 45 "n1 sees that n3 is gone" gone n1 3
+wait_until 45 "n2 sees that n3 is gone" gone n2 3
+undrop_link n2
+wait_until 30 "n1 counted the writes it applied ahead of their tokens" \
+	logged n1 "$KEPT" "$k1"
+wait_until 45 "n1 and n2 announced what they hold" settled n1 n2
+newD=$(content n1 unordD)
+assert_ok -m "n1 applied the bytes of the write whose token never came" \
+	[ -n "$newD" ] && [ "$newD" != "$oldD" ]
+assert_eq "$(content n2 unordD)" "$oldD" "n2 holds the old bytes"
+assert_ok -m "n1 is SECOND and still up to date" rd_is n1 SECOND
+assert_ok -m "n1: mirrorctl promote" mctl n1 promote
+# n2 does not hold what n1 holds: it must be resynced, not kept in step
+wait_until 60 "n1 resyncs n2" logged n1 "$SYNC2" "$s2"
+rd_wait_role n1 PRIM 120
+rd_wait_role n2 SECOND 60
+wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
+rd_same_sums "D: n1 and n2 hold the same tree" n1 n2
+assert_eq "$(content n2 unordD)" "$newD" "n2 got n1's bytes of the write"
+
+rd_stop n2
 rd_stop n1
