@@ -140,12 +140,13 @@ static bool apply_is_sync_data(unsigned int type)
  * in seq order on a FIFO connection and CPG delivers the token of N
  * after every op before it, so the copy ends up as if N were applied at
  * its token; only the disk work moves ahead, while the token travels.
- * The ack still waits for the token, and the token's sum is checked
- * against what was applied.  A write whose token never comes (the
- * primary left first) never completed for any application: the replica
- * keeps it and announces the first op it does not hold (missed_seq), so
- * that a new primary keeps in step only the secondaries that hold the
- * same writes.  Applier thread only.
+ * It acks them on the link at once: it holds them, in their order, and
+ * the primary's request may return.  The token's sum is checked against
+ * what was applied when it comes.  When the token never comes (the
+ * primary was cut off from CPG, then left) the replica keeps those
+ * writes, acknowledged or not, and announces the first op it does not
+ * hold (missed_seq), so that a new primary keeps in step only the
+ * secondaries that hold the same writes.  Applier thread only.
  */
 static struct apply_early *apply_early_at(struct apply *ap, unsigned int i)
 {
@@ -159,14 +160,15 @@ static void apply_early_pop(struct apply *ap)
 }
 
 /* Apply what the link brought for the ops that follow the last one
- * applied, while this node is an up-to-date secondary of a member. */
+ * applied, while this node is an up-to-date secondary of a member, and
+ * ack them on the link. */
 static void apply_early(struct apply *ap)
 {
 	struct daemon *d = ap->d;
 	struct link_payload *p;
 	struct apply_early *e;
-	uint64_t next;
-	uint32_t from;
+	uint64_t next, done = 0;
+	uint32_t from = 0;
 	bool ok;
 
 	while (ap->n_early < APPLY_EARLY_MAX) {
@@ -179,13 +181,13 @@ static void apply_early(struct apply *ap)
 		if (ap->n_early) {
 			e = apply_early_at(ap, ap->n_early - 1);
 			if (e->rc || e->from != from)
-				return;
+				break;
 			next = e->seq + 1;
 		}
 		if (!ok || !from || from == d->my_id ||
 		    !daemon_is_member(d, from) ||
 		    link_take_ready(d->link, from, next, &p))
-			return;
+			break;
 		e = apply_early_at(ap, ap->n_early);
 		e->seq = next;
 		e->from = from;
@@ -196,7 +198,13 @@ static void apply_early(struct apply *ap)
 		e->rc = p->msg.seq == next ? apply_op(ap, &p->msg) : -EBADMSG;
 		ap->n_early++;
 		link_payload_free(p);
+		if (!e->rc)
+			done = next;
 	}
+	/* this replica holds them, in order: the primary's write may
+	 * return (the token confirms them later) */
+	if (done)
+		link_ack(d->link, from, done);
 }
 
 /* The token of seq (from node from, with sum) for a write applied
@@ -344,7 +352,8 @@ static void apply_out_of_date(struct apply *ap, uint64_t seq)
 /*
  * The primary left or stepped down, and every token it sent came before
  * this (CPG order): the writes applied early that are still waiting for
- * one never completed.  The replica keeps them and counts the op after
+ * one will not get it.  The replica keeps them (their requests may have
+ * returned on our ack) and counts the op after
  * the last as its first missed one (see apply_early); when a write of
  * them failed here, or another primary serves already (it may count us
  * in step), it is out of date instead.
@@ -383,7 +392,7 @@ static void apply_early_orphans(struct apply *ap)
 		return;
 	}
 	log_warn(
-		"the primary left before it ordered its last writes: they never completed, this replica keeps them " QB_XS
+		"the primary left before CPG ordered its last writes: this replica keeps them " QB_XS
 		" node=%u seqs=%" PRIu64 "..%" PRIu64,
 		from, first, last);
 	daemon_post(d, DAEMON_EV_ANNOUNCE);

@@ -216,7 +216,7 @@ oldC=$(content n1 unordC)
 cut_cpg_during_write n1 unordC
 wait_until 45 "n2 sees that n1 is gone" gone n2 1
 wait_until 45 "n3 sees that n1 is gone" gone n3 1
-KEPT='the primary left before it ordered its last writes'
+KEPT='the primary left before CPG ordered its last writes'
 wait_until 30 "n2 and n3 counted the writes they applied ahead of their tokens" \
 	logged_all "$KEPT" n2 n3
 wait_until 45 "n2 and n3 announced what they hold" settled n2 n3
