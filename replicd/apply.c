@@ -469,6 +469,14 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		}
 		return 0;
 	}
+	if (m->type != PROTO_OP_WRITE_LINKED) {
+		/* the primary could not send this write on every link and
+		 * sent it whole: a copy that came on ours may have been
+		 * applied already, the same bytes at the same place */
+		while (ap->n_early && apply_early_at(ap, 0)->seq <= m->seq &&
+		       apply_early_at(ap, 0)->from == it->from)
+			apply_early_pop(ap);
+	}
 	missing = m->seq;
 	rc = m->type == PROTO_OP_WRITE_LINKED ?
 		     apply_linked(ap, it->from, m, &missing) :
