@@ -207,6 +207,23 @@ static void apply_early(struct apply *ap)
 		link_ack(d->link, from, done);
 }
 
+/* A linked write's bytes are in the copy: count them. */
+static void apply_count_bytes(struct apply *ap, uint32_t len)
+{
+	pthread_mutex_lock(&ap->d->mtx);
+	ap->d->bytes_applied += len;
+	pthread_mutex_unlock(&ap->d->mtx);
+}
+
+/* The token of seq does not match the bytes the link brought. */
+static int apply_mismatch(uint64_t seq, const char *path)
+{
+	log_err("the data link brought other bytes than the primary announced " QB_XS
+		" seq=%" PRIu64 " path=%s",
+		seq, path);
+	return -EBADMSG;
+}
+
 /* The token of seq (from node from, with sum) for a write applied
  * early: the result of that apply, -EBADMSG when the token is not for
  * those bytes, or 1 when seq was not applied early. */
@@ -224,18 +241,11 @@ static int apply_early_confirm(struct apply *ap, uint32_t from,
 		return 1;
 	if (e->from != from || e->seq != seq || e->dir != t->dir ||
 	    strcmp(e->path, t->path) || memcmp(e->sum, sum, PROTO_SUM_SIZE)) {
-		log_err("the data link brought other bytes than the primary announced " QB_XS
-			" seq=%" PRIu64 " path=%s applied seq=%" PRIu64
-			" from=%u",
-			seq, t->path, e->seq, e->from);
-		rc = -EBADMSG;
+		rc = apply_mismatch(seq, t->path);
 	} else {
 		rc = e->rc;
-		if (!rc) {
-			pthread_mutex_lock(&ap->d->mtx);
-			ap->d->bytes_applied += e->len;
-			pthread_mutex_unlock(&ap->d->mtx);
-		}
+		if (!rc)
+			apply_count_bytes(ap, e->len);
 	}
 	apply_early_pop(ap);
 	return rc;
@@ -277,17 +287,11 @@ static int apply_linked(struct apply *ap, uint32_t from,
 		if (w->seq != seq || w->dir != t->dir ||
 		    strcmp(w->path, t->path) ||
 		    memcmp(sum, want, PROTO_SUM_SIZE)) {
-			log_err("the data link brought other bytes than the primary announced " QB_XS
-				" seq=%" PRIu64 " path=%s",
-				seq, t->path);
-			rc = -EBADMSG;
+			rc = apply_mismatch(seq, t->path);
 		} else {
 			rc = apply_op(ap, w);
-			if (!rc) {
-				pthread_mutex_lock(&ap->d->mtx);
-				ap->d->bytes_applied += w->data_len;
-				pthread_mutex_unlock(&ap->d->mtx);
-			}
+			if (!rc)
+				apply_count_bytes(ap, w->data_len);
 		}
 		link_payload_free(p);
 	}

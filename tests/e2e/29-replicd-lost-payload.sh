@@ -93,39 +93,27 @@ undrop_link() {
 		on "$1" iptables -F INPUT
 }
 
-# cut_during_write PRIMARY FILE SECONDARIES...: drop the data link input
-# of SECONDARIES, start a 1 MiB write of FILE on PRIMARY, cut its power
+# cut_during_write WHAT PRIMARY FILE SECONDARIES...: drop the data link
+# input of SECONDARIES (WHAT=bytes), and every UDP packet (corosync) of
+# PRIMARY too (WHAT=token: FILE exists, it is rewritten in place); start
+# a 1 MiB write of FILE on PRIMARY, cut its power
 cut_during_write() {
-	local p=$1 f=$2 n w
-	shift 2
+	local what=$1 p=$2 f=$3 n w
+	local -a conv=()
+	shift 3
 	for n in "$@"; do
 		drop_link "$n"
 	done
+	if [ "$what" = token ]; then
+		assert_ok -m "$p: its corosync traffic is dropped" \
+			on "$p" sh -c 'iptables -I OUTPUT -p udp -j DROP &&
+				iptables -I INPUT -p udp -j DROP'
+		conv=(conv=notrunc)
+	fi
 	rd_bg on "$p" dd if=/dev/urandom of="$RD_DIR/$f" bs=1M count=1 \
-		status=none >"$RD_TMP/$f.out" 2>&1
+		"${conv[@]}" status=none >"$RD_TMP/$f.out" 2>&1
 	w=$RD_BG_PID
-	# the tokens are delivered at once; the bytes wait on the link
-	sleep 2
-	assert_ok -m "power cut of $p during its write of $f" lab kill "$p"
-	wait "$w" 2>/dev/null
-}
-
-# cut_cpg_during_write PRIMARY FILE SECONDARIES...: drop the data link
-# input of SECONDARIES and every UDP packet (corosync) of PRIMARY, write
-# 1 MiB into FILE (it exists) on PRIMARY, cut its power
-cut_cpg_during_write() {
-	local p=$1 f=$2 n w
-	shift 2
-	for n in "$@"; do
-		drop_link "$n"
-	done
-	assert_ok -m "$p: its corosync traffic is dropped" \
-		on "$p" sh -c 'iptables -I OUTPUT -p udp -j DROP &&
-			iptables -I INPUT -p udp -j DROP'
-	rd_bg on "$p" dd if=/dev/urandom of="$RD_DIR/$f" bs=1M count=1 \
-		conv=notrunc status=none >"$RD_TMP/$f.out" 2>&1
-	w=$RD_BG_PID
-	# the bytes go at once; the tokens stay with the primary
+	# the bytes wait on the link, or the tokens with the primary
 	sleep 2
 	assert_ok -m "power cut of $p during its write of $f" lab kill "$p"
 	wait "$w" 2>/dev/null
@@ -151,6 +139,25 @@ content() {
 	on "$1" sha256sum "$RD_DIR/$2" | cut -d' ' -f1
 }
 
+# seed PRIMARY FILE: PRIMARY writes 1 MiB into FILE, every secondary
+# acknowledges it; OLD is its content
+seed() {
+	assert_ok -m "$1 writes $2, which the next case rewrites" \
+		on "$1" dd if=/dev/urandom of="$RD_DIR/$2" bs=1M count=1 \
+		conv=fsync status=none
+	wait_until 30 "every secondary acknowledged everything $1 sent" \
+		rd_caught_up "$1"
+	OLD=$(content "$1" "$2")
+}
+
+# rewritten NODE FILE: NODE holds other bytes in FILE than OLD (those of
+# the write whose token never came); NEW is its content
+rewritten() {
+	NEW=$(content "$1" "$2")
+	assert_ok -m "$1 applied the bytes of the write whose token never came" \
+		[ -n "$NEW" ] && [ "$NEW" != "$OLD" ]
+}
+
 scenario_begin 29-replicd-lost-payload iptables ss
 rd_begin
 
@@ -160,7 +167,7 @@ assert_ok -m "n1 writes 8 MiB of data first" \
 wait_until 30 "n2 and n3 acknowledged everything n1 sent" rd_caught_up n1
 
 # A: both miss the bytes
-cut_during_write n1 lostA n2 n3
+cut_during_write bytes n1 lostA n2 n3
 wait_until 45 "n2 sees that n1 is gone" gone n2 1
 wait_until 45 "n3 sees that n1 is gone" gone n3 1
 wait_until 45 "n2 and n3 gave up waiting for the bytes" settled n2 n3
@@ -191,7 +198,7 @@ wait_until 30 "n1 and n3 acknowledged everything n2 sent" rd_caught_up n2
 # B: only n3 misses the bytes; n1 gets them
 SYNC3='full sync to node 3 started'
 s3=$(rd_log_grep n1 "$SYNC3") # n1 synced n3 once, as the first primary
-cut_during_write n2 lostB n3
+cut_during_write bytes n2 lostB n3
 wait_until 45 "n1 sees that n2 is gone" gone n1 2
 wait_until 45 "n3 sees that n2 is gone" gone n3 2
 undrop_link n3
@@ -208,12 +215,8 @@ rd_same_sums "B: n1 and n3 hold the same tree" n1 n3
 
 # C: both secondaries get the bytes, neither the token
 back n2 n1
-assert_ok -m "n1 writes the file that C rewrites" \
-	on n1 dd if=/dev/urandom of="$RD_DIR/unordC" bs=1M count=1 \
-	conv=fsync status=none
-wait_until 30 "n2 and n3 acknowledged everything n1 sent" rd_caught_up n1
-oldC=$(content n1 unordC)
-cut_cpg_during_write n1 unordC
+seed n1 unordC
+cut_during_write token n1 unordC
 wait_until 45 "n2 sees that n1 is gone" gone n2 1
 wait_until 45 "n3 sees that n1 is gone" gone n3 1
 KEPT='the primary left before CPG ordered its last writes'
@@ -222,10 +225,8 @@ wait_until 30 "n2 and n3 counted the writes they applied ahead of their tokens" 
 wait_until 45 "n2 and n3 announced what they hold" settled n2 n3
 assert_ok -m "n2 is SECOND and still up to date" rd_is n2 SECOND
 assert_ok -m "n3 is SECOND and still up to date" rd_is n3 SECOND
-newC=$(content n2 unordC)
-assert_ok -m "n2 applied the bytes of the write whose token never came" \
-	[ -n "$newC" ] && [ "$newC" != "$oldC" ]
-assert_eq "$(content n3 unordC)" "$newC" "n3 applied the same bytes"
+rewritten n2 unordC
+assert_eq "$(content n3 unordC)" "$NEW" "n3 applied the same bytes"
 SYNC2='full sync to node 2 started'
 s2=$(rd_log_grep n3 "$SYNC2")
 assert_ok -m "n3: mirrorctl promote" mctl n3 promote
@@ -241,24 +242,18 @@ rd_same_sums "C: n2 and n3 still hold the same tree" n2 n3
 
 # D: n1 gets the bytes, n2 neither them nor the token
 back n1 n3
-assert_ok -m "n3 writes the file that D rewrites" \
-	on n3 dd if=/dev/urandom of="$RD_DIR/unordD" bs=1M count=1 \
-	conv=fsync status=none
-wait_until 30 "n1 and n2 acknowledged everything n3 sent" rd_caught_up n3
-oldD=$(content n3 unordD)
+seed n3 unordD
 s2=$(rd_log_grep n1 "$SYNC2")
 k1=$(rd_log_grep n1 "$KEPT")
-cut_cpg_during_write n3 unordD n2
+cut_during_write token n3 unordD n2
 wait_until 45 "n1 sees that n3 is gone" gone n1 3
 wait_until 45 "n2 sees that n3 is gone" gone n2 3
 undrop_link n2
 wait_until 30 "n1 counted the writes it applied ahead of their tokens" \
 	logged n1 "$KEPT" "$k1"
 wait_until 45 "n1 and n2 announced what they hold" settled n1 n2
-newD=$(content n1 unordD)
-assert_ok -m "n1 applied the bytes of the write whose token never came" \
-	[ -n "$newD" ] && [ "$newD" != "$oldD" ]
-assert_eq "$(content n2 unordD)" "$oldD" "n2 holds the old bytes"
+rewritten n1 unordD
+assert_eq "$(content n2 unordD)" "$OLD" "n2 holds the old bytes"
 assert_ok -m "n1 is SECOND and still up to date" rd_is n1 SECOND
 assert_ok -m "n1: mirrorctl promote" mctl n1 promote
 # n2 does not hold what n1 holds: it must be resynced, not kept in step
@@ -267,7 +262,7 @@ rd_wait_role n1 PRIM 120
 rd_wait_role n2 SECOND 60
 wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
 rd_same_sums "D: n1 and n2 hold the same tree" n1 n2
-assert_eq "$(content n2 unordD)" "$newD" "n2 got n1's bytes of the write"
+assert_eq "$(content n2 unordD)" "$NEW" "n2 got n1's bytes of the write"
 
 rd_stop n2
 rd_stop n1
