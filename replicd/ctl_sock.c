@@ -468,6 +468,8 @@ long ctl_call(const char *path, const char *cmd, char *resp, size_t len,
 			sent += (size_t)w;
 		else if (errno == EAGAIN)
 			rc = ctl_wait(fd, POLLOUT, deadline);
+		else if (errno == EPIPE || errno == ECONNRESET)
+			break; /* it answered (EBUSY) and hung up first */
 		else if (errno != EINTR)
 			rc = -errno;
 	}
