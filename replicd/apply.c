@@ -159,6 +159,15 @@ static void apply_early_pop(struct apply *ap)
 	ap->n_early--;
 }
 
+/* Forget the early writes of from up to seq: no token will confirm
+ * them (the op was sent whole, or we no longer follow; a sync covers). */
+static void apply_early_retire(struct apply *ap, uint32_t from, uint64_t seq)
+{
+	while (ap->n_early && apply_early_at(ap, 0)->seq <= seq &&
+	       apply_early_at(ap, 0)->from == from)
+		apply_early_pop(ap);
+}
+
 /* Apply what the link brought for the ops that follow the last one
  * applied, while this node is an up-to-date secondary of a member, and
  * ack them on the link. */
@@ -467,20 +476,14 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		/* a full sync will cover it; its bytes are not needed */
 		if (m->type == PROTO_OP_WRITE_LINKED) {
 			link_discard(d->link, it->from, m->seq);
-			while (ap->n_early &&
-			       apply_early_at(ap, 0)->seq <= m->seq)
-				apply_early_pop(ap);
+			apply_early_retire(ap, it->from, m->seq);
 		}
 		return 0;
 	}
-	if (m->type != PROTO_OP_WRITE_LINKED) {
-		/* the primary could not send this write on every link and
-		 * sent it whole: a copy that came on ours may have been
-		 * applied already, the same bytes at the same place */
-		while (ap->n_early && apply_early_at(ap, 0)->seq <= m->seq &&
-		       apply_early_at(ap, 0)->from == it->from)
-			apply_early_pop(ap);
-	}
+	/* an op the primary sent whole although the link to us took its
+	 * bytes (another link failed): the same write, applied again */
+	if (m->type != PROTO_OP_WRITE_LINKED)
+		apply_early_retire(ap, it->from, m->seq);
 	missing = m->seq;
 	rc = m->type == PROTO_OP_WRITE_LINKED ?
 		     apply_linked(ap, it->from, m, &missing) :

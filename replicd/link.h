@@ -9,8 +9,8 @@
  * offset and length and the XXH3-128 of the bytes (one token for the
  * consecutive writes of one request).  A member applies it when CPG
  * delivers the token, with the bytes the link brought (waiting for them
- * if needed), or, up to date and with every op before it applied, as
- * soon as the bytes arrive (apply.c); it acks at the token either way.
+ * if needed), and acks it then; or, up to date and with every op before
+ * it applied, as soon as the bytes arrive, and acks it at once (apply.c).
  * The primary uses the link only while it has one
  * to every other member of the group; otherwise the bytes go in CPG as
  * before.  A member that gets a token without its bytes cannot apply it

@@ -133,9 +133,10 @@ static void repl_mcast_failed(struct repl *r, unsigned int type, uint64_t seq,
 
 /*
  * The pending token goes out: one OP_WRITE_LINKED for the n writes of
- * r->token.path whose bytes the link took.  A member up to date applies
- * each write when its bytes arrive (link.h); the token puts them in the
- * order and it acks them.  Order lock held.  0 or -errno.
+ * r->token.path whose bytes the link took.  A member up to date has
+ * applied and acked each write as its bytes arrived (apply.c); the token
+ * orders them for the others and is checked against them.  Order lock
+ * held.  0 or -errno.
  */
 static int repl_flush_token(struct repl *r)
 {
