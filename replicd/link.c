@@ -83,6 +83,8 @@ struct link_in {
 	size_t have;		  /* bytes of the current frame */
 	struct link_payload *cur; /* the frame being read, after hdr */
 	size_t need;		  /* its total length */
+	int lowat;		  /* SO_RCVLOWAT set above 1 */
+	bool doomed; /* its node left: shut down, the link thread closes it */
 };
 
 struct link {
@@ -453,8 +455,10 @@ static bool link_in_frame(struct link *l, struct link_in *in,
 		/* a new link from it: an older one is dead (acks must not go
 		 * there), though TCP may not know yet */
 		for (size_t k = 0; k < l->n_in; k++)
-			if (&l->in[k] != in && l->in[k].node == in->node)
+			if (&l->in[k] != in && l->in[k].node == in->node) {
 				shutdown(l->in[k].fd, SHUT_RDWR);
+				l->in[k].doomed = true;
+			}
 		free(p);
 		return true;
 	}
@@ -468,20 +472,61 @@ static bool link_in_frame(struct link *l, struct link_in *in,
 	return true;
 }
 
+/*
+ * Link thread, l->mtx held: wake us only once the rest of the frame is
+ * there (or the socket buffer holds half of what it can), not for every
+ * segment: one wakeup and one copy per payload.
+ */
+static void link_in_lowat(struct link_in *in, size_t want)
+{
+	int v = want > LINK_SOCKBUF / 4 ? LINK_SOCKBUF / 4 : (int)want;
+
+	if (v < 1)
+		v = 1;
+	if (v == (in->lowat ? in->lowat : 1))
+		return;
+	if (setsockopt(in->fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0)
+		in->lowat = v > 1 ? v : 0;
+}
+
+/* Link thread, l->mtx held: recv without it (only this thread reads or
+ * closes an in: the copy of a payload does not hold up the applier's
+ * link_take() or its acks). */
+static ssize_t link_in_recv(struct link *l, struct link_in *in, void *buf,
+			    size_t len)
+{
+	ssize_t n;
+
+	pthread_mutex_unlock(&l->mtx);
+	n = recv(in->fd, buf, len, MSG_DONTWAIT);
+	pthread_mutex_lock(&l->mtx);
+	if (in->doomed) {
+		/* its node left meanwhile: nothing it sent counts */
+		errno = ECONNRESET;
+		return -1;
+	}
+	return n;
+}
+
 /* Link thread, l->mtx held: read what in has.  false: close it. */
 static bool link_in_read(struct link *l, struct link_in *in)
 {
 	ssize_t n;
 	long flen;
 
+	if (in->doomed)
+		return false;
 	for (;;) {
 		if (!in->cur) {
-			n = recv(in->fd, in->hdr + in->have,
-				 PROTO_HDR_SIZE - in->have, MSG_DONTWAIT);
+			n = link_in_recv(l, in, in->hdr + in->have,
+					 PROTO_HDR_SIZE - in->have);
 			if (n == 0)
 				return false;
-			if (n < 0)
+			if (n < 0) {
+				if (errno == EAGAIN)
+					link_in_lowat(in, 1);
 				return errno == EAGAIN || errno == EINTR;
+			}
 			in->have += (size_t)n;
 			if (in->have < PROTO_HDR_SIZE)
 				continue;
@@ -497,12 +542,15 @@ static bool link_in_read(struct link *l, struct link_in *in)
 			in->need = (size_t)flen;
 		}
 		if (in->have < in->need) {
-			n = recv(in->fd, in->cur->buf + in->have,
-				 in->need - in->have, MSG_DONTWAIT);
+			n = link_in_recv(l, in, in->cur->buf + in->have,
+					 in->need - in->have);
 			if (n == 0)
 				return false;
-			if (n < 0)
+			if (n < 0) {
+				if (errno == EAGAIN)
+					link_in_lowat(in, in->need - in->have);
 				return errno == EAGAIN || errno == EINTR;
+			}
 			in->have += (size_t)n;
 			if (in->have < in->need)
 				continue;
@@ -550,6 +598,9 @@ static void *link_thread(void *arg)
 
 	pthread_mutex_lock(&l->mtx);
 	while (!l->quit) {
+		for (i = l->n_in; i-- > 0;)
+			if (l->in[i].doomed)
+				link_in_close(l, i);
 		now = link_now_ms();
 		for (i = 0; i < l->n_out; i++) {
 			struct link_out *o = &l->out[i];
@@ -786,9 +837,12 @@ void link_set_members(struct link *l, const uint32_t *members, size_t n)
 				l->out[i].state = LO_DOWN;
 			l->out[i].port = 0;
 		}
-	for (k = l->n_in; k-- > 0;)
-		if (l->in[k].node && !link_is_member(l, l->in[k].node))
-			link_in_close(l, k);
+	/* the link thread may be reading one: it closes them */
+	for (k = 0; k < l->n_in; k++)
+		if (l->in[k].node && !link_is_member(l, l->in[k].node)) {
+			shutdown(l->in[k].fd, SHUT_RDWR);
+			l->in[k].doomed = true;
+		}
 	pthread_mutex_unlock(&l->mtx);
 	link_wake(l);
 }
@@ -878,7 +932,7 @@ static bool link_has_in(struct link *l, uint32_t node)
 	size_t i;
 
 	for (i = 0; i < l->n_in; i++)
-		if (l->in[i].node == node)
+		if (l->in[i].node == node && !l->in[i].doomed)
 			return true;
 	return false;
 }
@@ -979,7 +1033,7 @@ int link_ack(struct link *l, uint32_t node, uint64_t seq)
 		return (int)n;
 	pthread_mutex_lock(&l->mtx);
 	for (i = 0; i < l->n_in; i++) {
-		if (l->in[i].node != node)
+		if (l->in[i].node != node || l->in[i].doomed)
 			continue;
 		/* non-blocking: a full socket means a stuck primary, and the
 		 * ack goes in CPG instead */
@@ -1022,7 +1076,7 @@ void link_get_stats(struct link *l, struct link_stats *out)
 	for (i = 0; i < l->n_out; i++)
 		out->out_up += l->out[i].state == LO_UP;
 	for (i = 0; i < l->n_in; i++)
-		out->in_up += l->in[i].node != 0;
+		out->in_up += l->in[i].node != 0 && !l->in[i].doomed;
 	out->bytes_sent = l->bytes_sent;
 	out->bytes_received = l->bytes_received;
 	pthread_mutex_unlock(&l->mtx);

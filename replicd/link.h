@@ -27,7 +27,10 @@
  * Threads: one link thread accepts, connects and reads (payloads on a
  * member, acks on the primary); link_send() runs on FUSE workers under
  * the order lock; link_take() and link_ack() on the applier.  l->mtx
- * protects the peers and the inbox; it is a leaf lock.
+ * protects the peers and the inbox; it is a leaf lock.  The link thread
+ * copies a payload out of its socket without it (only that thread reads
+ * or closes an incoming link; others shut one down and mark it), and
+ * asks to be woken once the whole frame is there (SO_RCVLOWAT).
  */
 #ifndef REPLICD_LINK_H
 #define REPLICD_LINK_H
