@@ -170,7 +170,8 @@ static void apply_early_retire(struct apply *ap, uint32_t from, uint64_t seq)
 
 /* Apply what the link brought for the ops that follow the last one
  * applied, while this node is an up-to-date secondary of a member, and
- * ack them on the link. */
+ * ack them on the link: writes (a token confirms them) and copies of
+ * ops CPG brings whole (its copy confirms them, apply_early_whole). */
 static void apply_early(struct apply *ap)
 {
 	struct daemon *d = ap->d;
@@ -200,10 +201,14 @@ static void apply_early(struct apply *ap)
 		e = apply_early_at(ap, ap->n_early);
 		e->seq = next;
 		e->from = from;
+		e->type = p->msg.type;
 		e->dir = p->msg.dir;
 		e->len = p->msg.data_len;
 		snprintf(e->path, sizeof(e->path), "%s", p->msg.path);
-		sync_sum(p->msg.data, p->msg.data_len, e->sum);
+		if (e->type == PROTO_OP_WRITE)
+			sync_sum(p->msg.data, p->msg.data_len, e->sum);
+		else
+			sync_sum(p->buf, p->len, e->sum);
 		e->rc = p->msg.seq == next ? apply_op(ap, &p->msg) : -EBADMSG;
 		ap->n_early++;
 		link_payload_free(p);
@@ -248,14 +253,48 @@ static int apply_early_confirm(struct apply *ap, uint32_t from,
 	e = apply_early_at(ap, 0);
 	if (e->from == from && e->seq > seq)
 		return 1;
-	if (e->from != from || e->seq != seq || e->dir != t->dir ||
-	    strcmp(e->path, t->path) || memcmp(e->sum, sum, PROTO_SUM_SIZE)) {
+	if (e->from != from || e->seq != seq || e->type != PROTO_OP_WRITE ||
+	    e->dir != t->dir || strcmp(e->path, t->path) ||
+	    memcmp(e->sum, sum, PROTO_SUM_SIZE)) {
 		rc = apply_mismatch(seq, t->path);
 	} else {
 		rc = e->rc;
 		if (!rc)
 			apply_count_bytes(ap, e->len);
 	}
+	apply_early_pop(ap);
+	return rc;
+}
+
+/*
+ * An op CPG brought whole (it): the result of its apply when the link
+ * brought it first and it was applied then, -EBADMSG when CPG's copy is
+ * not the one applied, or 1 when it was not applied early (apply it
+ * now).  A write applied early that comes whole (the primary sent it so
+ * because another link failed) is applied again.
+ */
+static int apply_early_whole(struct apply *ap, const struct apply_item *it)
+{
+	const struct proto_msg *m = &it->msg;
+	uint8_t sum[PROTO_SUM_SIZE];
+	struct apply_early *e;
+	int rc;
+
+	/* a copy we did not apply early is not needed any more */
+	link_discard(ap->d->link, it->from, m->seq);
+	if (!ap->n_early)
+		return 1;
+	e = apply_early_at(ap, 0);
+	if (e->from != it->from || e->seq != m->seq ||
+	    e->type == PROTO_OP_WRITE) {
+		apply_early_retire(ap, it->from, m->seq);
+		return 1;
+	}
+	sync_sum(it->buf, it->len, sum);
+	if (e->type != m->type || memcmp(sum, e->sum, PROTO_SUM_SIZE))
+		rc = apply_mismatch(m->seq, m->path ? m->path : "");
+	else
+		rc = e->rc;
 	apply_early_pop(ap);
 	return rc;
 }
@@ -398,14 +437,14 @@ static void apply_early_orphans(struct apply *ap)
 	pthread_mutex_unlock(&d->mtx);
 	if (behind) {
 		log_warn(
-			"the primary left before it ordered writes this replica applied: it is out of date until it is synced " QB_XS
+			"the primary left before it ordered operations this replica applied: it is out of date until it is synced " QB_XS
 			" node=%u seqs=%" PRIu64 "..%" PRIu64 "%s",
 			from, first, last, failed ? " (one failed here)" : "");
 		apply_out_of_date(ap, last);
 		return;
 	}
 	log_warn(
-		"the primary left before CPG ordered its last writes: this replica keeps them " QB_XS
+		"the primary left before CPG ordered its last operations: this replica keeps them " QB_XS
 		" node=%u seqs=%" PRIu64 "..%" PRIu64,
 		from, first, last);
 	daemon_post(d, DAEMON_EV_ANNOUNCE);
@@ -474,20 +513,18 @@ static int apply_item(struct apply *ap, struct apply_item *it)
 		return 0;
 	if (!up && !syncing) {
 		/* a full sync will cover it; its bytes are not needed */
-		if (m->type == PROTO_OP_WRITE_LINKED) {
-			link_discard(d->link, it->from, m->seq);
-			apply_early_retire(ap, it->from, m->seq);
-		}
+		link_discard(d->link, it->from, m->seq);
+		apply_early_retire(ap, it->from, m->seq);
 		return 0;
 	}
-	/* an op the primary sent whole although the link to us took its
-	 * bytes (another link failed): the same write, applied again */
-	if (m->type != PROTO_OP_WRITE_LINKED)
-		apply_early_retire(ap, it->from, m->seq);
 	missing = m->seq;
-	rc = m->type == PROTO_OP_WRITE_LINKED ?
-		     apply_linked(ap, it->from, m, &missing) :
-		     apply_op(ap, m);
+	if (m->type == PROTO_OP_WRITE_LINKED) {
+		rc = apply_linked(ap, it->from, m, &missing);
+	} else {
+		rc = apply_early_whole(ap, it);
+		if (rc == 1)
+			rc = apply_op(ap, m);
+	}
 	if ((rc == -ENOTCONN || rc == -ETIMEDOUT) &&
 	    m->type == PROTO_OP_WRITE_LINKED && apply_missed(ap, it, missing))
 		return 0;

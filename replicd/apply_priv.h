@@ -44,7 +44,9 @@ struct apply_early {
 	uint32_t from;
 	uint32_t dir;
 	uint32_t len;
-	int rc; /* of the apply: reported when the token comes */
+	uint16_t type; /* OP_WRITE: a token confirms it; else CPG's copy */
+	int rc;	       /* of the apply: reported when the token comes */
+	/* OP_WRITE: of its bytes; else of the whole message */
 	uint8_t sum[PROTO_SUM_SIZE];
 	char path[PROTO_MAX_PATH + 1];
 };

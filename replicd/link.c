@@ -462,7 +462,10 @@ static bool link_in_frame(struct link *l, struct link_in *in,
 		free(p);
 		return true;
 	}
-	if (p->msg.type != PROTO_OP_WRITE) {
+	/* writes (their tokens follow in CPG) and copies of the ops CPG
+	 * brings whole */
+	if (!proto_is_op(p->msg.type) ||
+	    p->msg.type == PROTO_OP_WRITE_LINKED) {
 		log_warn("closing the data link from node %u: it sent %s",
 			 in->node, proto_type_name(p->msg.type));
 		return false;

@@ -3,18 +3,21 @@
  * link.h - the direct data link: write payloads from the primary to each
  * other member over TCP, beside CPG, and acknowledgements back.
  *
- * CPG stays the authority for membership and order.  A large write
- * travels twice: its bytes as a complete OP_WRITE on the link to every
- * other member, then, in CPG, an OP_WRITE_LINKED with the same seq, path,
+ * CPG stays the authority for membership and order.  A write travels
+ * twice: its bytes as a complete OP_WRITE on the link to every other
+ * member, then, in CPG, an OP_WRITE_LINKED with the same seq, path,
  * offset and length and the XXH3-128 of the bytes (one token for the
  * consecutive writes of one request).  A member applies it when CPG
  * delivers the token, with the bytes the link brought (waiting for them
  * if needed), and acks it then; or, up to date and with every op before
  * it applied, as soon as the bytes arrive, and acks it at once (apply.c).
+ * Every other op goes whole in CPG and, the same bytes, on the link too:
+ * a member up to date applies and acks that copy the same way, and
+ * checks CPG's copy against it when it comes.
  * The primary uses the link only while it has one
- * to every other member of the group; otherwise the bytes go in CPG as
- * before.  A member that gets a token without its bytes cannot apply it
- * and is resynced, like for any operation it cannot apply.
+ * to every other member of the group; otherwise everything goes in CPG
+ * as before.  A member that gets a token without its bytes cannot apply
+ * it and is resynced, like for any operation it cannot apply.
  *
  * Every member listens on an ephemeral TCP port and announces it in CPG
  * (CTL_LINK) with a random token; the primary connects to each member's
@@ -43,8 +46,6 @@
 #include "daemon.h"
 #include "proto.h"
 
-/* writes from this size on take the link */
-#define LINK_MIN_BYTES	     (32u * 1024u)
 /* payloads a member keeps waiting for their tokens, at most */
 #define LINK_INBOX_MAX	     (256u * 1024u * 1024u)
 /* how long the applier waits for the bytes of a delivered token */

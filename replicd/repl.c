@@ -164,7 +164,7 @@ static int repl_flush_token(struct repl *r)
 	return rc;
 }
 
-/* A large write on the data link (its bytes straight from the request),
+/* A write on the data link (its bytes straight from the request),
  * its sum added to the pending token: true; false when the write must go
  * in CPG whole.  Order lock held. */
 static bool repl_link(struct repl *r, const struct proto_msg *m)
@@ -173,7 +173,7 @@ static bool repl_link(struct repl *r, const struct proto_msg *m)
 	size_t plen;
 	long head;
 
-	if (m->type != PROTO_OP_WRITE || m->data_len < LINK_MIN_BYTES ||
+	if (m->type != PROTO_OP_WRITE || !m->data_len ||
 	    !link_ready(r->d->link))
 		return false;
 	plen = strlen(m->path);
@@ -203,10 +203,30 @@ static bool repl_link(struct repl *r, const struct proto_msg *m)
 }
 
 /*
- * Send m on its way: a large write on the data link, its token
+ * An op that goes whole in CPG (r->buf, len) goes on the data link too,
+ * the same bytes: a member up to date applies it as it arrives, once it
+ * applied every op before it, and acks it at once (a TCP round trip, not
+ * a CPG one); CPG's copy orders it for everyone and is checked against
+ * the one applied (apply.c).  A member the link does not reach waits for
+ * CPG's copy, so a failed send changes nothing.  Writes never: on the
+ * link, an OP_WRITE is always one whose token follows.  Order lock held.
+ */
+static void repl_hint(struct repl *r, const struct proto_msg *m, long len)
+{
+	struct iovec iov = { .iov_base = r->buf, .iov_len = (size_t)len };
+
+	if (!proto_is_op(m->type) || m->type == PROTO_OP_WRITE ||
+	    m->type == PROTO_OP_WRITE_LINKED || !link_ready(r->d->link))
+		return;
+	(void)link_sendv(r->d->link, &iov, 1);
+}
+
+/*
+ * Send m on its way: a write on the data link, its token
  * (OP_WRITE_LINKED) in CPG later (repl_flush_token); anything else, or
  * when the link cannot take it, in CPG whole (encoded here in r->buf),
- * after the pending token.  Order lock held.  0 or -errno.
+ * after the pending token, and on the link as well (repl_hint).  Order
+ * lock held.  0 or -errno.
  */
 static int repl_send_op(struct repl *r, const struct proto_msg *m)
 {
@@ -226,6 +246,7 @@ static int repl_send_op(struct repl *r, const struct proto_msg *m)
 			strerror((int)-len));
 		return (int)len;
 	}
+	repl_hint(r, m, len);
 	rc = repl_mcast(r, len);
 	if (rc)
 		repl_mcast_failed(r, m->type, m->seq, rc);

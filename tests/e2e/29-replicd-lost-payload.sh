@@ -26,6 +26,15 @@
 #    date, and the one promoted keeps the other in step without a resync.
 # D: only one of them got the bytes (the other's data link input is
 #    dropped too). The one promoted resyncs the other.
+#
+# Every other operation goes whole in CPG and, a copy, on the data link;
+# an up-to-date secondary applies and acks the copy as it arrives.
+#
+# E: with the primary's corosync traffic dropped, a mkdir, a create and
+#    the fsync of a small write still return (the secondaries acked the
+#    copies on the link), then the primary loses power. Both secondaries
+#    keep what they acked, stay up to date, and the one promoted keeps
+#    the other in step.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -219,7 +228,7 @@ seed n1 unordC
 cut_during_write token n1 unordC
 wait_until 45 "n2 sees that n1 is gone" gone n2 1
 wait_until 45 "n3 sees that n1 is gone" gone n3 1
-KEPT='the primary left before CPG ordered its last writes'
+KEPT='the primary left before CPG ordered its last operations'
 wait_until 30 "n2 and n3 counted the writes they applied ahead of their tokens" \
 	logged_all "$KEPT" n2 n3
 wait_until 45 "n2 and n3 announced what they hold" settled n2 n3
@@ -264,5 +273,50 @@ wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
 rd_same_sums "D: n1 and n2 hold the same tree" n1 n2
 assert_eq "$(content n2 unordD)" "$NEW" "n2 got n1's bytes of the write"
 
+# E: CPG carries nothing from n1; the link still acks its operations
+back n3 n1
+# a member applies ahead only once CPG delivered an op after its sync
+assert_ok -m "n1 writes seedE, so CPG delivers ops to n3 after its sync" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/seedE" bs=1M count=1 \
+	conv=fsync status=none
+wait_until 30 "every secondary acknowledged everything n1 sent" \
+	rd_caught_up n1
+k2=$(rd_log_grep n2 "$KEPT")
+k3=$(rd_log_grep n3 "$KEPT")
+s3=$(rd_log_grep n2 "$SYNC3")
+assert_ok -m "n1: its corosync traffic is dropped" \
+	on n1 sh -c 'iptables -I OUTPUT -p udp -j DROP &&
+		iptables -I INPUT -p udp -j DROP'
+assert_ok -m "n1: mkdir, a create and an fsync'ed write return while CPG carries nothing" \
+	on n1 timeout 3 sh -c 'mkdir "$1/dirE" &&
+		printf "acked on the link\n" | dd of="$1/dirE/f" conv=fsync status=none' \
+	sh "$RD_DIR"
+# not because it lost n2 and n3 and went on alone
+assert_eq "$(rd_get n1 role)" PRIM "n1 was still PRIM when they returned"
+assert_ok -m "power cut of n1 after those operations returned" lab kill n1
+wait_until 45 "n2 sees that n1 is gone" gone n2 1
+wait_until 45 "n3 sees that n1 is gone" gone n3 1
+wait_until 30 "n2 counted the operations it applied ahead of CPG" \
+	logged n2 "$KEPT" "$k2"
+wait_until 30 "n3 counted the operations it applied ahead of CPG" \
+	logged n3 "$KEPT" "$k3"
+wait_until 45 "n2 and n3 announced what they hold" settled n2 n3
+assert_ok -m "n2 is SECOND and still up to date" rd_is n2 SECOND
+assert_ok -m "n3 is SECOND and still up to date" rd_is n3 SECOND
+for n in n2 n3; do
+	assert_eq "$(on "$n" cat "$RD_DIR/dirE/f" 2>&1)" "acked on the link" \
+		"$n holds the directory and the file n1's application saw succeed"
+done
+assert_ok -m "n2: mirrorctl promote" mctl n2 promote
+rd_wait_role n2 PRIM 10
+assert_ok -m "n3 stays SECOND, up to date" rd_is n3 SECOND
+assert_eq "$(rd_log_grep n2 "$SYNC3")" "$s3" \
+	"n2 keeps n3 in step without a resync (both hold the same operations)"
+rd_same_sums "E: n2 and n3 hold the same tree" n2 n3
+assert_ok -m "n2: users keep writing after the failover" \
+	on n2 dd if=/dev/urandom of="$RD_DIR/afterE" bs=1M count=2 conv=fsync status=none
+wait_until 30 "n3 acknowledged everything n2 sent" rd_caught_up n2
+rd_same_sums "E: n2 and n3 still hold the same tree" n2 n3
+
+rd_stop n3
 rd_stop n2
-rd_stop n1
