@@ -1,6 +1,6 @@
 #!/bin/bash
-# 26-replicd-link: large writes take the direct data link, and writes go
-# on when it breaks.
+# 26-replicd-link: writes and the copies of every other operation take
+# the direct data link, and writes go on when it breaks.
 #
 # The admin sees in mirrorctl status that the peer's link is "tcp" and
 # that the link, not corosync, carried the bytes of a large file. Then the
@@ -45,6 +45,26 @@ note "link_sent on n1: $s0 -> $s1"
 assert_ok -m "the data link carried the file's bytes ($(((s1 - s0) / 1048576)) MiB)" \
 	test $((s1 - s0)) -ge $((MB * 1048576))
 rd_same_sums "n1 and n2 hold the same tree" n1 n2
+
+# every other operation goes on the link too; n2 applies that copy as it
+# arrives and checks CPG's against it: no mismatch, no resync
+f0=$(rd_log_grep n1 'full sync to node 2 started')
+s0=$(rd_get n1 link_sent)
+assert_ok -m "n1 creates 200 files of 4 KiB, each fsync'ed, in a new directory" \
+	on n1 sh -c 'mkdir "$1/small" && for i in $(seq 200); do
+		head -c 4096 /dev/urandom |
+			dd of="$1/small/$i" conv=fsync status=none || exit 1
+	done' sh "$RD_DIR"
+wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
+s1=$(rd_get n1 link_sent)
+assert_ok -m "the data link carried the small files and the other operations ($((s1 - s0)) bytes)" \
+	test $((s1 - s0)) -ge $((200 * 4096))
+assert_eq "$(rd_log_grep n2 'other bytes than the primary announced')" 0 \
+	"n2 found each operation CPG delivered equal to what the link brought"
+assert_eq "$(rd_log_grep n1 'full sync to node 2 started')" "$f0" \
+	"n2 stayed in step without a resync"
+assert_ok -m "n2 is SECOND, up to date" rd_is n2 SECOND
+rd_same_sums "n1 and n2 hold the same tree with the small files" n1 n2
 
 # cut the link while a workload runs: resets on n1's side of it
 port=$(link_port n2)
