@@ -464,8 +464,7 @@ static bool link_in_frame(struct link *l, struct link_in *in,
 	}
 	/* writes (their tokens follow in CPG) and copies of the ops CPG
 	 * brings whole */
-	if (!proto_is_op(p->msg.type) ||
-	    p->msg.type == PROTO_OP_WRITE_LINKED) {
+	if (!proto_is_op(p->msg.type) || p->msg.type == PROTO_OP_WRITE_LINKED) {
 		log_warn("closing the data link from node %u: it sent %s",
 			 in->node, proto_type_name(p->msg.type));
 		return false;

@@ -50,6 +50,7 @@ rd_same_sums "n1 and n2 hold the same tree" n1 n2
 # arrives and checks CPG's against it: no mismatch, no resync
 f0=$(rd_log_grep n1 'full sync to node 2 started')
 s0=$(rd_get n1 link_sent)
+# shellcheck disable=SC2016 # the inner shell expands them
 assert_ok -m "n1 creates 200 files of 4 KiB, each fsync'ed, in a new directory" \
 	on n1 sh -c 'mkdir "$1/small" && for i in $(seq 200); do
 		head -c 4096 /dev/urandom |

@@ -287,6 +287,7 @@ s3=$(rd_log_grep n2 "$SYNC3")
 assert_ok -m "n1: its corosync traffic is dropped" \
 	on n1 sh -c 'iptables -I OUTPUT -p udp -j DROP &&
 		iptables -I INPUT -p udp -j DROP'
+# shellcheck disable=SC2016 # the inner shell expands them
 assert_ok -m "n1: mkdir, a create and an fsync'ed write return while CPG carries nothing" \
 	on n1 timeout 3 sh -c 'mkdir "$1/dirE" &&
 		printf "acked on the link\n" | dd of="$1/dirE/f" conv=fsync status=none' \
