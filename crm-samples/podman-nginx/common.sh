@@ -65,7 +65,9 @@ first_start() {
 	me=$(crm_node -n)
 	i=0
 	echo "waiting for the mirror to run on this node ($me)..."
-	until [ -n "$(role_of "$me")" ]; do
+	# started (not Starting: its replicd may not answer yet) and answering
+	until case $(role_of "$me") in Promoted | Unpromoted) true ;; *) false ;; esac &&
+		mirrorctl -r "$NAME-data" status >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ "$i" -le "$WAIT" ] || die "the mirror does not run on $me after ${WAIT}s: see crm_mon -1"
 		sleep 1
@@ -82,6 +84,11 @@ first_start() {
 		# up to date now; Pacemaker decides where to promote (here: the
 		# only up-to-date replica)
 		mirrorctl -r "$NAME-data" demote || die "mirrorctl demote failed"
+		# publish this node's promotion score now (the last primary's
+		# copy wins a tie), not at its next monitor: until then a peer
+		# that already synced from it could be the only one with a score
+		crm_resource --refresh --resource "$NAME-data-clone" --node "$me" >/dev/null 2>&1 ||
+			die "crm_resource --refresh of $NAME-data-clone on $me failed"
 	fi
 	i=0
 	until [ -n "$(promoted_node)" ]; do
