@@ -65,6 +65,7 @@ enum {
 	DAEMON_EV_ANNOUNCE = 1u << 0, /* multicast our CTL_STATE */
 	DAEMON_EV_SCHEDULE = 1u << 1, /* primary: look for sync targets */
 	DAEMON_EV_ROLE = 1u << 2,     /* re-evaluate ALONE / PRIM */
+	DAEMON_EV_RELINK = 1u << 3,   /* primary: a data link went down */
 };
 
 struct daemon {

@@ -499,8 +499,15 @@ int front_txn_end(struct front_txn *t)
 	int rc = t->err;
 
 	front_txn_unlock(t);
-	if (!rc && t->last_seq > 0)
-		rc = f->repl.wait(f->repl.ctx, (uint64_t)t->last_seq);
+	/* also after a failure: what went before may still need the
+	 * request's bytes (repl_relink) until wait lets go of them */
+	if (t->last_seq > 0) {
+		int wrc = f->repl.wait(f->repl.ctx, (uint64_t)t->last_seq);
+
+		if (!rc)
+			rc = wrc;
+		t->last_seq = 0;
+	}
 	if (t->submitted)
 		__atomic_add_fetch(&f->st_ops, 1, __ATOMIC_RELAXED);
 	if (rc)

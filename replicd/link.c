@@ -71,6 +71,7 @@ struct link_out {
 	int busy;	   /* a sender uses fd (l->mtx) */
 	uint64_t retry_at; /* ms, monotonic */
 	uint64_t started;  /* connect started, ms */
+	bool lost;	   /* went down while up: the primary resends */
 	uint8_t rbuf[LINK_ACK_FRAME_MAX];
 	size_t rlen;
 };
@@ -109,6 +110,7 @@ struct link {
 	uint64_t bytes_sent, bytes_received;
 	bool overflow_logged;
 	bool arrived; /* a payload came: the applier hears of it */
+	bool lost;    /* some out->lost is set: the loop hears of it */
 };
 
 static uint64_t link_now_ms(void)
@@ -240,12 +242,30 @@ static struct link_out *link_out_get(struct link *l, uint32_t node, bool create)
 	return &l->out[l->n_out++];
 }
 
+/* l->mtx held: node is in the CPG view the daemon last gave us (the
+ * daemon's own lock is never taken under ours: l->mtx is a leaf) */
+static bool link_is_member(struct link *l, uint32_t node)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_members; i++)
+		if (l->members[i] == node)
+			return true;
+	return false;
+}
+
 /* Link thread, l->mtx held: close o's fd once no sender uses it. */
 static void link_out_close(struct link *l, struct link_out *o, bool retry)
 {
 	if (o->fd >= 0) {
 		if (o->state == LO_UP)
 			log_info("data link to node %u closed", o->node);
+		/* what it carried may not have arrived (repl_relink) */
+		if (retry && (o->state == LO_UP || o->state == LO_DOWN) &&
+		    link_is_member(l, o->node)) {
+			o->lost = true;
+			l->lost = true;
+		}
 		shutdown(o->fd, SHUT_RDWR);
 		while (o->busy)
 			pthread_cond_wait(&l->cond, &l->mtx);
@@ -414,18 +434,6 @@ static void link_inbox_push(struct link *l, struct link_payload *p)
 		free(q);
 	}
 	pthread_cond_broadcast(&l->cond);
-}
-
-/* l->mtx held: node is in the CPG view the daemon last gave us (the
- * daemon's own lock is never taken under ours: l->mtx is a leaf) */
-static bool link_is_member(struct link *l, uint32_t node)
-{
-	size_t i;
-
-	for (i = 0; i < l->n_members; i++)
-		if (l->members[i] == node)
-			return true;
-	return false;
 }
 
 /* A complete frame on in: the hello first, then payloads.  false: close. */
@@ -615,6 +623,13 @@ static void *link_thread(void *arg)
 			if (o->state == LO_IDLE && o->port &&
 			    link_is_member(l, o->node) && now >= o->retry_at)
 				link_out_connect(l, o);
+		}
+		if (l->lost) {
+			/* the daemon's lock is not taken under ours */
+			l->lost = false;
+			pthread_mutex_unlock(&l->mtx);
+			daemon_post(l->d, DAEMON_EV_RELINK);
+			pthread_mutex_lock(&l->mtx);
 		}
 		n = 0;
 		pfd[n].fd = l->wake[0];
@@ -845,6 +860,8 @@ void link_set_members(struct link *l, const uint32_t *members, size_t n)
 			shutdown(l->in[k].fd, SHUT_RDWR);
 			l->in[k].doomed = true;
 		}
+	/* an applier waiting for a node that left stops (link_take) */
+	pthread_cond_broadcast(&l->cond);
 	pthread_mutex_unlock(&l->mtx);
 	link_wake(l);
 }
@@ -982,7 +999,9 @@ int link_take(struct link *l, uint32_t node, uint64_t seq,
 		p = link_inbox_scan(l, node, seq, false);
 		if (p || l->quit)
 			break;
-		if (!link_has_in(l, node)) {
+		/* no link from it: while it is a member, it resends in CPG
+		 * what a link that went down carried (link_inject) */
+		if (!link_has_in(l, node) && !link_is_member(l, node)) {
 			rc = -ENOTCONN;
 			break;
 		}
@@ -1009,6 +1028,52 @@ int link_take_ready(struct link *l, uint32_t node, uint64_t seq,
 	*out = link_inbox_scan(l, node, seq, false);
 	pthread_mutex_unlock(&l->mtx);
 	return *out ? 0 : -EAGAIN;
+}
+
+int link_inject(struct link *l, uint32_t from, const void *buf, size_t len)
+{
+	struct link_payload *p;
+
+	if (!l)
+		return -ENOTCONN;
+	p = malloc(sizeof(*p) + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->buf, buf, len);
+	p->len = len;
+	p->from = from;
+	if (proto_decode(p->buf, len, &p->msg) ||
+	    p->msg.type != PROTO_CTL_RELINK) {
+		free(p);
+		return -EBADMSG;
+	}
+	/* the write it carries, as the link would have brought it */
+	p->msg.type = PROTO_OP_WRITE;
+	p->msg.target = 0;
+	p->msg.sync_id = 0;
+	pthread_mutex_lock(&l->mtx);
+	link_inbox_push(l, p);
+	l->bytes_received -= len; /* not the link's */
+	pthread_mutex_unlock(&l->mtx);
+	apply_kick(l->d->apply);
+	return 0;
+}
+
+size_t link_lost(struct link *l, uint32_t *nodes, size_t max)
+{
+	size_t i, n = 0;
+
+	if (!l)
+		return 0;
+	pthread_mutex_lock(&l->mtx);
+	for (i = 0; i < l->n_out; i++) {
+		if (!l->out[i].lost || n == max)
+			continue;
+		l->out[i].lost = false;
+		nodes[n++] = l->out[i].node;
+	}
+	pthread_mutex_unlock(&l->mtx);
+	return n;
 }
 
 void link_discard(struct link *l, uint32_t node, uint64_t seq)

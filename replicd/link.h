@@ -16,8 +16,12 @@
  * checks CPG's copy against it when it comes.
  * The primary uses the link only while it has one
  * to every other member of the group; otherwise everything goes in CPG
- * as before.  A member that gets a token without its bytes cannot apply
- * it and is resynced, like for any operation it cannot apply.
+ * as before.  When a link goes down, the primary sends the member the
+ * bytes of every linked write it has not acked again, in CPG
+ * (CTL_RELINK, repl_relink); they join the inbox (link_inject).  A
+ * member that gets a token without its bytes in LINK_TAKE_TIMEOUT_MS
+ * cannot apply it and is resynced, like for any operation it cannot
+ * apply.
  *
  * Every member listens on an ephemeral TCP port and announces it in CPG
  * (CTL_LINK) with a random token; the primary connects to each member's
@@ -96,9 +100,9 @@ bool link_ready(struct link *l);
 int link_sendv(struct link *l, const struct iovec *iov, int n_iov);
 
 /* Applier: the payload of seq from node (the primary), waiting up to
- * LINK_TAKE_TIMEOUT_MS; older payloads from it are dropped.  0 with *out,
- * -ETIMEDOUT, -ENOTCONN (no link from node, or it went down without the
- * payload). */
+ * LINK_TAKE_TIMEOUT_MS, from its link or resent in CPG (link_inject);
+ * older payloads from it are dropped.  0 with *out, -ETIMEDOUT,
+ * -ENOTCONN (node left the membership without sending it). */
 int link_take(struct link *l, uint32_t node, uint64_t seq,
 	      struct link_payload **out);
 
@@ -106,6 +110,16 @@ int link_take(struct link *l, uint32_t node, uint64_t seq,
  * ones from it are dropped).  0 with *out, -EAGAIN, -ENOTCONN. */
 int link_take_ready(struct link *l, uint32_t node, uint64_t seq,
 		    struct link_payload **out);
+
+/* Loop thread: a CTL_RELINK for us from the primary (from), delivered by
+ * CPG (buf, len): its write goes into the inbox as if the link had
+ * brought it.  0, -EBADMSG, -ENOMEM. */
+int link_inject(struct link *l, uint32_t from, const void *buf, size_t len);
+
+/* Loop thread, primary: the nodes (at most max) whose outgoing link went
+ * down since the last call (DAEMON_EV_RELINK): what it carried may not
+ * have arrived, repl_relink() sends it again in CPG. */
+size_t link_lost(struct link *l, uint32_t *nodes, size_t max);
 
 /* Applier: a token we do not apply (not up to date): drop its payload. */
 void link_discard(struct link *l, uint32_t node, uint64_t seq);

@@ -277,6 +277,15 @@ static void daemon_deliver(void *ctx, uint32_t from, const void *buf,
 	case PROTO_CTL_LINK:
 		link_on_announce(d->link, from, &m);
 		break;
+	case PROTO_CTL_RELINK:
+		if (m.target == d->my_id && !daemon_is_primary(d) &&
+		    daemon_from_primary(d, from, &m) &&
+		    link_inject(d->link, from, buf, len))
+			log_warn(
+				"cannot keep the bytes the primary sent again " QB_XS
+				" seq=%" PRIu64 " path=%s",
+				m.seq, m.path);
+		break;
 	case PROTO_SYNC_NEED:
 	case PROTO_SYNC_RESEND:
 		if (m.target == d->my_id && daemon_is_primary(d))
@@ -375,6 +384,8 @@ static int32_t daemon_wake(int32_t fd, int32_t revents, void *data)
 		daemon_schedule(d);
 	if (ev & DAEMON_EV_ANNOUNCE)
 		daemon_announce(d);
+	if (ev & DAEMON_EV_RELINK)
+		repl_relink(d->repl);
 	return 0;
 }
 

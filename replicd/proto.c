@@ -143,6 +143,9 @@ static const struct proto_desc proto_descs[PROTO_T_MAX] = {
 	[PROTO_CTL_STATE] = { "CTL_STATE", F_STATE, 0, D_NONE, 0 },
 	[PROTO_CTL_NACK] = { "CTL_NACK", 0, 0, D_NONE, 0 },
 	[PROTO_CTL_LINK] = { "CTL_LINK", F_SYNC | F_OFFSET, 0, D_NONE, 0 },
+	[PROTO_CTL_RELINK] = { "CTL_RELINK",
+		F_SYNC | F_PATH | F_OFFSET | F_ATTR | F_DATA, 0, D_BYTES,
+		O_RANGE },
 
 	[PROTO_SYNC_BEGIN] = { "SYNC_BEGIN", F_SYNC, 0, D_NONE, 0 },
 	[PROTO_SYNC_DIR] = { "SYNC_DIR",

@@ -70,6 +70,10 @@ enum proto_type {
 	 * message on a link, target = the node the primary wants, sync_id =
 	 * that node's token, offset = the primary's node id */
 	PROTO_CTL_LINK,
+	/* primary -> target: the bytes of the linked write seq (path offset
+	 * data attr, as its OP_WRITE) again, in CPG, because the data link
+	 * that carried them went down before target acked it (link.h) */
+	PROTO_CTL_RELINK,
 
 	/* full sync: primary <-> target (sync_id, target set) */
 	PROTO_SYNC_BEGIN = 96, /* a sync to target starts */

@@ -34,7 +34,15 @@
 struct repl_member {
 	uint32_t id;
 	uint64_t acked;
-	bool confirmed; /* announced up to date since it joined */
+	uint64_t relinked; /* its linked writes through this were resent */
+	bool confirmed;	   /* announced up to date since it joined */
+};
+
+/* A write whose bytes went on the data link, kept until its request
+ * stops waiting: m points into that request (path, data). */
+struct repl_linked {
+	struct repl_linked *next;
+	struct proto_msg m;
 };
 
 struct repl {
@@ -65,6 +73,10 @@ struct repl {
 	uint64_t cum_total;  /* bytes multicast this session */
 	uint64_t *ring;	     /* cum_total after seq (seq % RING) */
 	uint64_t ops, bytes; /* replicated data counters */
+
+	/* the linked writes whose requests wait, in seq order (repl_relink) */
+	pthread_mutex_t linked_mtx; /* leaf, but for transport_mcast */
+	struct repl_linked *linked, *linked_tail;
 };
 
 static uint64_t repl_min_acked(const struct repl *r)
@@ -170,6 +182,7 @@ static int repl_flush_token(struct repl *r)
 static bool repl_link(struct repl *r, const struct proto_msg *m)
 {
 	struct iovec iov[2];
+	struct repl_linked *k;
 	size_t plen;
 	long head;
 
@@ -185,12 +198,26 @@ static bool repl_link(struct repl *r, const struct proto_msg *m)
 	head = proto_encode_head(m, r->buf, PROTO_MAX_MSG);
 	if (head < 0 || plen > PROTO_MAX_PATH)
 		return false;
+	k = malloc(sizeof(*k));
+	if (!k)
+		return false;
 	iov[0].iov_base = r->buf;
 	iov[0].iov_len = (size_t)head;
 	iov[1].iov_base = (void *)m->data;
 	iov[1].iov_len = m->data_len;
-	if (link_sendv(r->d->link, iov, 2))
+	if (link_sendv(r->d->link, iov, 2)) {
+		free(k);
 		return false; /* this one in CPG; the link comes back later */
+	}
+	k->next = NULL;
+	k->m = *m;
+	pthread_mutex_lock(&r->linked_mtx);
+	if (r->linked_tail)
+		r->linked_tail->next = k;
+	else
+		r->linked = k;
+	r->linked_tail = k;
+	pthread_mutex_unlock(&r->linked_mtx);
 	if (!r->token.n) {
 		r->token.dir = m->dir;
 		memcpy(r->token.path, m->path, plen + 1);
@@ -321,6 +348,21 @@ static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 	return (int64_t)seq;
 }
 
+/* Forget the linked writes through seq. */
+static void repl_linked_release(struct repl *r, uint64_t seq)
+{
+	struct repl_linked *k;
+
+	pthread_mutex_lock(&r->linked_mtx);
+	while ((k = r->linked) && k->m.seq <= seq) {
+		r->linked = k->next;
+		free(k);
+	}
+	if (!r->linked)
+		r->linked_tail = NULL;
+	pthread_mutex_unlock(&r->linked_mtx);
+}
+
 static bool repl_all_acked(const struct repl *r, uint64_t seq)
 {
 	size_t i;
@@ -377,6 +419,9 @@ static int repl_hook_wait(void *ctx, uint64_t seq)
 		}
 	}
 	pthread_mutex_unlock(&r->ack_mtx);
+	/* the request's bytes go away: nobody needs those through seq now
+	 * (all acked, or dropped from the set, or we are not primary) */
+	repl_linked_release(r, seq);
 	/* the loop takes d->mtx for meta writes (fsync): not under ack_mtx */
 	if (dropped)
 		daemon_post(r->d, DAEMON_EV_ROLE | DAEMON_EV_SCHEDULE);
@@ -400,6 +445,7 @@ int repl_new(struct repl **out, struct daemon *d)
 	r->d = d;
 	pthread_mutex_init(&r->order_mtx, NULL);
 	pthread_mutex_init(&r->ack_mtx, NULL);
+	pthread_mutex_init(&r->linked_mtx, NULL);
 	pthread_cond_init(&r->ack_cond, NULL);
 	r->hooks.ctx = r;
 	r->hooks.lock = repl_hook_lock;
@@ -414,7 +460,9 @@ void repl_free(struct repl *r)
 {
 	if (!r)
 		return;
+	repl_linked_release(r, UINT64_MAX);
 	pthread_cond_destroy(&r->ack_cond);
+	pthread_mutex_destroy(&r->linked_mtx);
 	pthread_mutex_destroy(&r->ack_mtx);
 	pthread_mutex_destroy(&r->order_mtx);
 	free(r->ring);
@@ -443,6 +491,7 @@ void repl_activate(struct repl *r, uint64_t first_seq, const uint32_t *ids,
 	for (i = 0; i < n && r->n_set < DAEMON_MAX_PEERS; i++) {
 		r->set[r->n_set].id = ids[i];
 		r->set[r->n_set].acked = r->sent_seq;
+		r->set[r->n_set].relinked = r->sent_seq;
 		r->set[r->n_set].confirmed = true;
 		r->n_set++;
 	}
@@ -543,6 +592,7 @@ void repl_add_locked(struct repl *r, uint32_t node)
 	}
 	if (i < DAEMON_MAX_PEERS) {
 		r->set[i].acked = r->sent_seq;
+		r->set[i].relinked = r->sent_seq;
 		r->set[i].confirmed = false;
 	}
 	pthread_cond_broadcast(&r->ack_cond);
@@ -556,6 +606,88 @@ int repl_send_locked(struct repl *r, const struct proto_msg *msg)
 	if (len < 0)
 		return (int)len;
 	return repl_mcast(r, len);
+}
+
+/* Order lock held: multicast CTL_RELINKs to node for its linked writes
+ * after seq.  The last seq resent. */
+static uint64_t repl_relink_node(struct repl *r, uint32_t node, uint64_t seq)
+{
+	struct proto_msg m;
+	struct repl_linked *k;
+	struct iovec iov[2];
+	uint64_t last = seq;
+	unsigned int n = 0;
+	long head;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->linked_mtx);
+	for (k = r->linked; k && !rc; k = k->next) {
+		if (k->m.seq <= seq)
+			continue;
+		m = k->m;
+		m.type = PROTO_CTL_RELINK;
+		m.target = node;
+		head = proto_encode_head(&m, r->buf, PROTO_MAX_MSG);
+		if (head < 0) {
+			rc = (int)head;
+			break;
+		}
+		iov[0].iov_base = r->buf;
+		iov[0].iov_len = (size_t)head;
+		iov[1].iov_base = (void *)m.data;
+		iov[1].iov_len = m.data_len;
+		rc = transport_mcast(r->d->tr, iov, 2, REPL_MCAST_WAIT_MS);
+		if (!rc) {
+			last = m.seq;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&r->linked_mtx);
+	if (rc)
+		log_warn(
+			"cannot send node %u the bytes its data link lost: it waits for them, then is resynced " QB_XS
+			" %s",
+			node, strerror(-rc));
+	else if (n)
+		log_notice(
+			"the data link to node %u went down: the %u write(s) it had not acknowledged go again in CPG " QB_XS
+			" seq=%" PRIu64 "..%" PRIu64,
+			node, n, seq + 1, last);
+	return last;
+}
+
+void repl_relink(struct repl *r)
+{
+	uint32_t nodes[DAEMON_MAX_PEERS];
+	uint64_t from, upto;
+	size_t n, i, j;
+	bool found;
+
+	n = link_lost(r->d->link, nodes, DAEMON_MAX_PEERS);
+	if (!n)
+		return;
+	pthread_mutex_lock(&r->order_mtx);
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&r->ack_mtx);
+		for (j = 0; j < r->n_set && r->set[j].id != nodes[i]; j++)
+			;
+		found = r->active && j < r->n_set;
+		from = found && r->set[j].acked > r->set[j].relinked ?
+			       r->set[j].acked :
+		       found ? r->set[j].relinked :
+			       0;
+		pthread_mutex_unlock(&r->ack_mtx);
+		if (!found)
+			continue; /* not in the ack set: a sync covers it */
+		upto = repl_relink_node(r, nodes[i], from);
+		pthread_mutex_lock(&r->ack_mtx);
+		for (j = 0; j < r->n_set; j++)
+			if (r->set[j].id == nodes[i] &&
+			    upto > r->set[j].relinked)
+				r->set[j].relinked = upto;
+		pthread_mutex_unlock(&r->ack_mtx);
+	}
+	pthread_mutex_unlock(&r->order_mtx);
 }
 
 size_t repl_ackset(struct repl *r, uint32_t *ids, uint64_t *acked, size_t max)

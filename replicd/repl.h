@@ -67,6 +67,12 @@ void repl_add_locked(struct repl *r, uint32_t node);
  * it with the shared buffer.  0 or -errno. */
 int repl_send_locked(struct repl *r, const struct proto_msg *msg);
 
+/* Loop thread, DAEMON_EV_RELINK: for each node whose data link went down
+ * (link_lost), multicast a CTL_RELINK with the bytes of every linked
+ * write it has not acked yet, so it need not wait for bytes that died
+ * with the link (and be resynced).  Takes the order lock. */
+void repl_relink(struct repl *r);
+
 /* The ack set: fills ids/acked (max entries), returns the count. */
 size_t repl_ackset(struct repl *r, uint32_t *ids, uint64_t *acked, size_t max);
 

@@ -5,9 +5,10 @@
 # The admin sees in mirrorctl status that the peer's link is "tcp" and
 # that the link, not corosync, carried the bytes of a large file. Then the
 # link is cut (TCP resets, as when a firewall drops the connection) while
-# a writer runs: every write still returns, now through corosync, the
-# link comes back once the cut ends, and both replicas hold the same
-# tree. With data_link = no in replicd.conf everything travels through
+# a writer runs: every write still returns, now through corosync (the
+# bytes the link had not delivered go again in corosync, so the peer
+# stays up to date without a resync), the link comes back once the cut
+# ends, and both replicas hold the same tree. With data_link = no in replicd.conf everything travels through
 # corosync and the peer shows "cpg".
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -74,20 +75,39 @@ rd_bg rd_workload n1 --seed 2601 --ops 3000 --max-bytes $((32 * 1048576)) \
 	--log "$RD_TMP/wl.ack" "$RD_DIR/wl" >"$RD_TMP/wl.out" 2>&1
 w=$RD_BG_PID
 sleep 1
+# first n1's packets on the link vanish: writes queue in its socket, their
+# tokens reach n2 through corosync; then n1's retransmissions get a TCP
+# reset: n1 sees its link die, n2 hears nothing and waits for the bytes
+assert_ok -m "n1's packets to port $port are dropped" \
+	on n1 iptables -I OUTPUT -p tcp --dport "$port" -j DROP
+rd_bg on n1 dd if=/dev/urandom of="$RD_DIR/lost" bs=64k count=16 conv=fsync \
+	status=none >"$RD_TMP/lost.out" 2>&1
+d=$RD_BG_PID
+sleep 1
 assert_ok -m "the link is cut (n1's packets to port $port get a TCP reset)" \
 	on n1 iptables -I OUTPUT -p tcp --dport "$port" -j REJECT --reject-with tcp-reset
+wait_until 20 "mirrorctl status on n1: the link is down" link_is n1 false
+rd_wait_bg "$d" "the writes the link lost returned" "$RD_TMP/lost.out"
 assert_ok -m "n1 writes 16 MiB while the link is cut" \
 	on n1 dd if=/dev/urandom of="$RD_DIR/during" bs=1M count=16 status=none
-wait_until 20 "mirrorctl status on n1: the link is down" link_is n1 false
 assert_ok -m "n2 is still SECOND, up to date" rd_is n2 SECOND
 assert_ok -m "the cut ends" \
-	on n1 iptables -D OUTPUT -p tcp --dport "$port" -j REJECT --reject-with tcp-reset
+	on n1 sh -c "iptables -D OUTPUT -p tcp --dport $port -j REJECT --reject-with tcp-reset &&
+		iptables -D OUTPUT -p tcp --dport $port -j DROP"
 rd_wait_bg "$w" "the workload's writes all returned" "$RD_TMP/wl.out"
 wait_until 20 "the data link to n2 comes back" link_is n1 true
 wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
 rd_verify n2 "$RD_TMP/wl.ack" "$RD_DIR/wl"
 rd_same_sums "after the cut: n1 and n2 hold the same tree" n1 n2
 assert_ok -m "n2 is SECOND, up to date" rd_is n2 SECOND
+# the bytes the cut link had not delivered went again in CPG: n2 did not
+# wait for them, NACK, and get resynced
+assert_ok -m "n1 sent again in corosync the writes the cut link lost" \
+	test "$(rd_log_grep n1 'go again in CPG')" -ge 1
+assert_eq "$(rd_log_grep n2 'no longer up to date')" 0 \
+	"n2 stayed up to date through the cut"
+assert_eq "$(rd_log_grep n1 'full sync to node 2 started')" "$f0" \
+	"n2 was not resynced after the cut"
 
 # n2's replicd restarts again and again while mirrorctl status is asked
 # on both nodes: each restart brings a new data link, and status must

@@ -261,6 +261,16 @@ static void add_ctl(struct proto_samples *ps)
 	m->target = 2;
 	m->sync_id = UINT64_MAX;
 	m->offset = 1;
+	m = add(ps, "relink", PROTO_CTL_RELINK);
+	m->target = 3;
+	m->seq = 77;
+	m->dir = 1;
+	m->path = "vm/disk.qcow2";
+	m->offset = 1ull << 40;
+	m->attr.mask = PROTO_A_MTIME;
+	m->attr.mtime_sec = 1700000000;
+	m->data = ps->data;
+	m->data_len = 4096;
 
 	for (role = 0; role < PROTO_ROLE_MAX; role++) {
 		m = add(ps, "state", PROTO_CTL_STATE);
