@@ -5,7 +5,8 @@
 # both secondaries have it, so right after the users' work (a seeded
 # random workload, a tar extraction, SQLite transactions) n2 and n3 both
 # hold exactly n1's tree and every acknowledged operation; mirrorctl on
-# n1 shows PRIM with two connected, up-to-date peers.
+# n1 shows PRIM with two connected, up-to-date peers. A data link that
+# dies with bytes in it (to n3 only) costs neither secondary a resync.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,7 @@ set -uo pipefail
 OPS=${RD_OPS:-600} # per writer; two writers
 TXNS=50
 
-scenario_begin 21-replicd-three-nodes sqlite3 tar
+scenario_begin 21-replicd-three-nodes sqlite3 tar iptables ss
 rd_begin
 
 rd_trio_up
@@ -48,6 +49,35 @@ for n in n2 n3; do
 		"$n: its copy of the database passes integrity_check and has every row"
 done
 
+# n1's link to n3 loses what it carries (its packets vanish, then get a
+# TCP reset): n1 sends n3, and only n3, those bytes again in corosync;
+# writes go on whole in corosync until the link is back, and neither
+# secondary is resynced
+f0=$(rd_log_grep n1 'full sync to node [23] started')
+port=$(rd_link_port n3)
+ip3=$("$LAB_BIN" ip n3)
+assert_ok -m "n1's packets to n3's link (port ${port:-?}) are dropped" \
+	on n1 iptables -I OUTPUT -p tcp -d "$ip3" --dport "${port:-0}" -j DROP
+rd_bg on n1 dd if=/dev/urandom of="$RD_DIR/lost" bs=64k count=16 conv=fsync \
+	status=none >"$RD_TMP/lost.out" 2>&1
+d=$RD_BG_PID
+sleep 1
+assert_ok -m "n1's packets to n3's link get a TCP reset" \
+	on n1 iptables -I OUTPUT -p tcp -d "$ip3" --dport "${port:-0}" \
+	-j REJECT --reject-with tcp-reset
+wait_until 20 "mirrorctl status on n1: the link to n3 is down" rd_link_to n1 3 false
+rd_wait_bg "$d" "the writes the link to n3 lost returned" "$RD_TMP/lost.out"
+assert_ok -m "n1 writes 8 MiB while the link to n3 is down" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/during" bs=1M count=8 conv=fsync status=none
+assert_ok -m "the cut ends" on n1 sh -c "iptables -D OUTPUT -p tcp -d $ip3 --dport $port -j REJECT --reject-with tcp-reset &&
+	iptables -D OUTPUT -p tcp -d $ip3 --dport $port -j DROP"
+wait_until 20 "the data link to n3 comes back" rd_link_to n1 3 true
+assert_ok -m "n1 sent n3 again what its link lost" \
+	test "$(rd_log_grep n1 'link to node 3 went down: .* go again in CPG')" -ge 1
+assert_eq "$(rd_log_grep n1 'link to node 2 went down')" 0 \
+	"n1 sent n2 nothing again (its link never went down)"
+assert_eq "$(rd_log_grep n1 'full sync to node [23] started')" "$f0" \
+	"neither secondary was resynced"
 rd_same_sums "n1, n2 and n3 hold the same tree" n1 n2 n3
 assert_ok -m "n1 is still PRIM" rd_is n1 PRIM
 assert_ok -m "n2 is still SECOND, up to date" rd_is n2 SECOND

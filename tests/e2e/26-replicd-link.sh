@@ -26,13 +26,6 @@ link_is() {
 	[ "$(rd_get "$1" peers.0.data_link)" = "$2" ]
 }
 
-# link_port NODE: the TCP port NODE's replicd listens on for its link
-link_port() {
-	# shellcheck disable=SC2016 # an awk program
-	on "$1" ss -Hltnp 2>/dev/null |
-		awk '/"replicd"/ {n = split($4, a, ":"); print a[n]; exit}'
-}
-
 rd_pair_up
 wait_until 10 "mirrorctl status on n1: the data link to n2 is up" link_is n1 true
 assert_ok -m "mirrorctl status shows the link as tcp" \
@@ -69,7 +62,7 @@ assert_ok -m "n2 is SECOND, up to date" rd_is n2 SECOND
 rd_same_sums "n1 and n2 hold the same tree with the small files" n1 n2
 
 # cut the link while a workload runs: resets on n1's side of it
-port=$(link_port n2)
+port=$(rd_link_port n2)
 assert_ok -m "n2's replicd listens on TCP port ${port:-?}" test -n "$port"
 rd_bg rd_workload n1 --seed 2601 --ops 3000 --max-bytes $((32 * 1048576)) \
 	--log "$RD_TMP/wl.ack" "$RD_DIR/wl" >"$RD_TMP/wl.out" 2>&1

@@ -42,17 +42,10 @@ set -uo pipefail
 . "$(dirname "$0")/replicd.sh"
 
 
-# link_port NODE: the TCP port NODE's replicd listens on for its link
-link_port() {
-	# shellcheck disable=SC2016 # an awk program
-	on "$1" ss -Hltnp 2>/dev/null |
-		awk '/"replicd"/ {n = split($4, a, ":"); print a[n]; exit}'
-}
-
 # drop_link NODE: NODE silently drops what arrives on its data link
 drop_link() {
 	local port
-	port=$(link_port "$1")
+	port=$(rd_link_port "$1")
 	assert_ok -m "$1: its data link input (TCP port ${port:-?}) is dropped" \
 		on "$1" iptables -I INPUT -p tcp --dport "${port:-0}" -j DROP
 }

@@ -220,6 +220,22 @@ rd_trio_up() {
 	rd_wait_role n3 SECOND 60
 }
 
+# rd_link_port NODE: the TCP port NODE's replicd listens on for its
+# data link
+rd_link_port() {
+	# shellcheck disable=SC2016 # an awk program
+	on "$1" ss -Hltnp 2>/dev/null |
+		awk '/"replicd"/ {n = split($4, a, ":"); print a[n]; exit}'
+}
+
+# rd_link_to NODE ID true|false: NODE's data link to node ID is up or not
+rd_link_to() {
+	[ "$(mctl "$1" --json status 2>/dev/null | "$PYTHON" -c '
+import json, sys
+print(next((str(p["data_link"]).lower() for p in json.load(sys.stdin)["peers"]
+            if p["node_id"] == int(sys.argv[1])), "none"))' "$2")" = "$3" ]
+}
+
 rd_caught_up() {
 	mctl "$1" --json status 2>/dev/null | "$PYTHON" -c '
 import json, sys
