@@ -73,6 +73,7 @@ struct repl {
 	uint64_t cum_total;  /* bytes multicast this session */
 	uint64_t *ring;	     /* cum_total after seq (seq % RING) */
 	uint64_t ops, bytes; /* replicated data counters */
+	bool relink;	     /* a link went down: resend (repl_relink_due) */
 
 	/* the linked writes whose requests wait, in seq order (repl_relink) */
 	pthread_mutex_t linked_mtx; /* leaf, but for transport_mcast */
@@ -111,6 +112,7 @@ static void repl_hook_lock(void *ctx)
 }
 
 static int repl_flush_token(struct repl *r);
+static bool repl_relink_due(struct repl *r, bool order_locked);
 
 static void repl_hook_unlock(void *ctx)
 {
@@ -324,7 +326,8 @@ static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 		pthread_mutex_lock(&r->ack_mtx);
 	}
 	while (r->active && repl_window_full(r))
-		pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
+		if (!repl_relink_due(r, true))
+			pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
 	if (!r->active) {
 		pthread_mutex_unlock(&r->ack_mtx);
 		return -EIO;
@@ -411,6 +414,8 @@ static int repl_hook_wait(void *ctx, uint64_t seq)
 		}
 		if (repl_all_acked(r, seq))
 			break;
+		if (repl_relink_due(r, false))
+			continue;
 		if (!tmo) {
 			pthread_cond_wait(&r->ack_cond, &r->ack_mtx);
 		} else if (pthread_cond_timedwait(&r->ack_cond, &r->ack_mtx,
@@ -656,7 +661,9 @@ static uint64_t repl_relink_node(struct repl *r, uint32_t node, uint64_t seq)
 	return last;
 }
 
-void repl_relink(struct repl *r)
+/* Order lock held, ack_mtx not: resend what the links that went down
+ * since the last time carried (repl_relink). */
+static void repl_relink_locked(struct repl *r)
 {
 	uint32_t nodes[DAEMON_MAX_PEERS];
 	uint64_t from, upto;
@@ -664,9 +671,6 @@ void repl_relink(struct repl *r)
 	bool found;
 
 	n = link_lost(r->d->link, nodes, DAEMON_MAX_PEERS);
-	if (!n)
-		return;
-	pthread_mutex_lock(&r->order_mtx);
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&r->ack_mtx);
 		for (j = 0; j < r->n_set && r->set[j].id != nodes[i]; j++)
@@ -687,7 +691,49 @@ void repl_relink(struct repl *r)
 				r->set[j].relinked = upto;
 		pthread_mutex_unlock(&r->ack_mtx);
 	}
-	pthread_mutex_unlock(&r->order_mtx);
+}
+
+/*
+ * ack_mtx held: a link went down, and the acks some request waits for
+ * may need what it carried.  The resend runs on a thread that waits for
+ * acks (the loop thread must go on dispatching CPG, or corosync stops
+ * taking our messages): a waiter takes the order lock for it, a
+ * submitter waiting for room in the window holds it already.  true when
+ * it ran (ack_mtx was dropped meanwhile).
+ */
+static bool repl_relink_due(struct repl *r, bool order_locked)
+{
+	if (!r->relink)
+		return false;
+	r->relink = false;
+	pthread_mutex_unlock(&r->ack_mtx);
+	if (!order_locked)
+		pthread_mutex_lock(&r->order_mtx);
+	repl_relink_locked(r);
+	if (!order_locked)
+		pthread_mutex_unlock(&r->order_mtx);
+	pthread_mutex_lock(&r->ack_mtx);
+	return true;
+}
+
+void repl_relink(struct repl *r)
+{
+	bool waiting;
+
+	pthread_mutex_lock(&r->linked_mtx);
+	waiting = r->linked != NULL;
+	pthread_mutex_unlock(&r->linked_mtx);
+	if (!waiting) {
+		/* no linked write waits: nothing to resend */
+		uint32_t nodes[DAEMON_MAX_PEERS];
+
+		(void)link_lost(r->d->link, nodes, DAEMON_MAX_PEERS);
+		return;
+	}
+	pthread_mutex_lock(&r->ack_mtx);
+	r->relink = true;
+	pthread_cond_broadcast(&r->ack_cond);
+	pthread_mutex_unlock(&r->ack_mtx);
 }
 
 size_t repl_ackset(struct repl *r, uint32_t *ids, uint64_t *acked, size_t max)

@@ -68,9 +68,9 @@ void repl_add_locked(struct repl *r, uint32_t node);
 int repl_send_locked(struct repl *r, const struct proto_msg *msg);
 
 /* Loop thread, DAEMON_EV_RELINK: for each node whose data link went down
- * (link_lost), multicast a CTL_RELINK with the bytes of every linked
- * write it has not acked yet, so it need not wait for bytes that died
- * with the link (and be resynced).  Takes the order lock. */
+ * (link_lost), a thread waiting for acks multicasts a CTL_RELINK with
+ * the bytes of every linked write that node has not acked yet, so it
+ * need not wait for bytes that died with the link (and be resynced). */
 void repl_relink(struct repl *r);
 
 /* The ack set: fills ids/acked (max entries), returns the count. */

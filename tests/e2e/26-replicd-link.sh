@@ -8,7 +8,9 @@
 # a writer runs: every write still returns, now through corosync (the
 # bytes the link had not delivered go again in corosync, so the peer
 # stays up to date without a resync), the link comes back once the cut
-# ends, and both replicas hold the same tree. With data_link = no in replicd.conf everything travels through
+# ends, and both replicas hold the same tree. The same after a silent cut
+# (the packets vanish, nobody gets a reset): the primary gives the link
+# up after TCP_USER_TIMEOUT. With data_link = no in replicd.conf everything travels through
 # corosync and the peer shows "cpg".
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -101,6 +103,27 @@ assert_eq "$(rd_log_grep n2 'no longer up to date')" 0 \
 	"n2 stayed up to date through the cut"
 assert_eq "$(rd_log_grep n1 'full sync to node 2 started')" "$f0" \
 	"n2 was not resynced after the cut"
+
+# a silent cut: n1's packets on the link vanish and nothing tells either
+# side; once they stay unacknowledged for TCP_USER_TIMEOUT (10 s), n1
+# gives the link up and sends again in corosync what it carried
+r0=$(rd_log_grep n1 'go again in CPG')
+assert_ok -m "n1's packets to port $port are dropped, silently" \
+	on n1 iptables -I OUTPUT -p tcp --dport "$port" -j DROP
+assert_ok -m "n1 writes 1 MiB in 64 KiB writes while they vanish" \
+	on n1 dd if=/dev/urandom of="$RD_DIR/silent" bs=64k count=16 conv=fsync \
+	status=none
+assert_ok -m "n1 gave the silent link up and sent its bytes again in corosync" \
+	test "$(rd_log_grep n1 'go again in CPG')" -gt "$r0"
+assert_ok -m "the silent cut ends" \
+	on n1 iptables -D OUTPUT -p tcp --dport "$port" -j DROP
+wait_until 20 "the data link to n2 comes back" link_is n1 true
+wait_until 30 "n2 acknowledged everything n1 sent" rd_caught_up n1
+rd_same_sums "after the silent cut: n1 and n2 hold the same tree" n1 n2
+assert_eq "$(rd_log_grep n2 'no longer up to date')" 0 \
+	"n2 stayed up to date through the silent cut"
+assert_eq "$(rd_log_grep n1 'full sync to node 2 started')" "$f0" \
+	"n2 was not resynced after the silent cut"
 
 # n2's replicd restarts again and again while mirrorctl status is asked
 # on both nodes: each restart brings a new data link, and status must
