@@ -744,6 +744,8 @@ int apply_start(struct apply **out, struct daemon *d)
 	pthread_mutex_init(&ap->mtx, NULL);
 	pthread_cond_init(&ap->cond, NULL);
 	rc = -pthread_create(&ap->thread, NULL, apply_thread, ap);
+	if (!rc) /* top -H, ps -L, perf show which thread is which */
+		pthread_setname_np(ap->thread, "rd-apply");
 	if (rc)
 		goto out_destroy;
 	*out = ap;

@@ -888,6 +888,8 @@ int front_start(struct front **out, const struct front_config *cfg,
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = -pthread_create(&f->thread, NULL, front_thread, f);
+	if (!rc) /* top -H, ps -L, perf show which thread is which */
+		pthread_setname_np(f->thread, "rd-fuse");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		goto out_unmount;

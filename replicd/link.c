@@ -85,6 +85,7 @@ struct link_in {
 	struct link_payload *cur; /* the frame being read, after hdr */
 	size_t need;		  /* its total length */
 	int lowat;		  /* SO_RCVLOWAT set above 1 */
+	uint64_t acked;		  /* the highest ack sent on it */
 	bool doomed; /* its node left: shut down, the link thread closes it */
 };
 
@@ -761,6 +762,8 @@ int link_start(struct link **out, struct daemon *d)
 	pthread_mutex_init(&l->mtx, NULL);
 	pthread_cond_init(&l->cond, NULL);
 	rc = -pthread_create(&l->thread, NULL, link_thread, l);
+	if (!rc) /* top -H, ps -L, perf show which thread is which */
+		pthread_setname_np(l->thread, "rd-link");
 	if (rc)
 		goto out_listen;
 	log_info("data link: listening on TCP port %u", l->port);
@@ -1102,14 +1105,22 @@ int link_ack(struct link *l, uint32_t node, uint64_t seq)
 	for (i = 0; i < l->n_in; i++) {
 		if (l->in[i].node != node || l->in[i].doomed)
 			continue;
+		if (seq <= l->in[i].acked) {
+			/* acks are cumulative: it went (an op applied early
+			 * that CPG now confirms); the primary's link thread
+			 * need not wake for it again */
+			rc = 0;
+			break;
+		}
 		/* non-blocking: a full socket means a stuck primary, and the
 		 * ack goes in CPG instead */
 		ssize_t w = send(l->in[i].fd, buf, (size_t)n,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (w == n)
+		if (w == n) {
 			rc = 0;
-		else if (w > 0)
+			l->in[i].acked = seq;
+		} else if (w > 0)
 			/* half a frame: the stream is lost, so is the link */
 			shutdown(l->in[i].fd, SHUT_RDWR);
 		break;

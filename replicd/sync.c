@@ -340,6 +340,8 @@ int sync_start(struct sync **out, struct daemon *d)
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	rc = -pthread_create(&s->thread, NULL, sync_thread, s);
+	if (!rc) /* top -H, ps -L, perf show which thread is which */
+		pthread_setname_np(s->thread, "rd-sync");
 	if (rc) {
 		pthread_cond_destroy(&s->cond);
 		pthread_mutex_destroy(&s->mtx);
