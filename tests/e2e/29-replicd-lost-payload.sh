@@ -132,6 +132,9 @@ back() {
 	wait_until 120 "$2 resynced $1" logged "$2" \
 		"full sync to node ${1#n} done" "$s"
 	rd_wait_role "$1" SECOND 30
+	# the cases need the bytes on the link: without it to every member,
+	# the primary sends them whole in CPG
+	wait_until 30 "$2's data link to $1 is up" rd_link_to "$2" "${1#n}" true
 	wait_until 30 "every secondary acknowledged everything $2 sent" \
 		rd_caught_up "$2"
 }
@@ -163,6 +166,7 @@ rewritten() {
 scenario_begin 29-replicd-lost-payload iptables ss
 rd_begin
 
+# shellcheck disable=SC2119 # no extra arguments for replicd
 rd_trio_up
 assert_ok -m "n1 writes 8 MiB of data first" \
 	on n1 dd if=/dev/urandom of="$RD_DIR/base" bs=1M count=8 conv=fsync status=none
