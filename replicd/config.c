@@ -327,6 +327,20 @@ static int config_set_data_link(struct config *cfg, const char *value,
 	return 0;
 }
 
+static int config_set_cpg_pack(struct config *cfg, const char *value,
+			       const char *where, const char *label, char *err,
+			       size_t errlen)
+{
+	uint64_t v = 0;
+	int rc = config_set_number(value, CONFIG_CPG_PACK_MIN,
+				   CONFIG_CPG_PACK_MAX, &v, where, label, err,
+				   errlen);
+
+	if (rc == 0)
+		cfg->cpg_pack_ms = (uint32_t)v;
+	return rc;
+}
+
 static const struct config_key config_keys[] = {
 	{ "name", "name", CONFIG_SET_NAME, config_set_name },
 	{ "directory", "directory", CONFIG_SET_DIRS, config_set_dir },
@@ -342,10 +356,11 @@ static const struct config_key config_keys[] = {
 	{ "ack_timeout_ms", NULL, CONFIG_SET_ACK_TIMEOUT,
 	  config_set_ack_timeout },
 	{ "data_link", NULL, CONFIG_SET_DATA_LINK, config_set_data_link },
+	{ "cpg_pack_ms", NULL, CONFIG_SET_CPG_PACK, config_set_cpg_pack },
 };
 
 #define CONFIG_KEY_NAMES \
-	"name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms, data_link"
+	"name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms, data_link, cpg_pack_ms"
 
 #define CONFIG_N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -358,6 +373,7 @@ void config_init(struct config *cfg)
 	cfg->on_no_quorum = CONFIG_NO_QUORUM_DEFAULT;
 	cfg->ack_timeout_ms = CONFIG_ACK_TIMEOUT_DEFAULT;
 	cfg->data_link = CONFIG_DATA_LINK_DEFAULT;
+	cfg->cpg_pack_ms = CONFIG_CPG_PACK_DEFAULT;
 }
 
 const char *config_no_quorum_name(enum config_no_quorum v)
@@ -655,6 +671,8 @@ void config_apply(struct config *cfg, const struct config *over)
 		cfg->ack_timeout_ms = over->ack_timeout_ms;
 	if (over->set & CONFIG_SET_DATA_LINK)
 		cfg->data_link = over->data_link;
+	if (over->set & CONFIG_SET_CPG_PACK)
+		cfg->cpg_pack_ms = over->cpg_pack_ms;
 	if (over->foreground)
 		cfg->foreground = true;
 	cfg->set |= over->set;

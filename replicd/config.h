@@ -91,6 +91,11 @@ enum config_no_quorum {
 
 #define CONFIG_DATA_LINK_DEFAULT true /* write payloads over TCP (link.h) */
 
+/* pack the primary's CPG messages for up to this long (0: one each) */
+#define CONFIG_CPG_PACK_DEFAULT 0u
+#define CONFIG_CPG_PACK_MIN	0u
+#define CONFIG_CPG_PACK_MAX	100u /* ms */
+
 /* Bits of config.set: which settings were given explicitly. */
 enum {
 	CONFIG_SET_NAME = 1u << 0,
@@ -103,6 +108,7 @@ enum {
 	CONFIG_SET_NO_QUORUM = 1u << 7,
 	CONFIG_SET_ACK_TIMEOUT = 1u << 8,
 	CONFIG_SET_DATA_LINK = 1u << 9,
+	CONFIG_SET_CPG_PACK = 1u << 10,
 };
 
 struct config {
@@ -121,6 +127,7 @@ struct config {
 	enum config_no_quorum on_no_quorum; /* key "on_no_quorum" */
 	uint32_t ack_timeout_ms;	    /* key "ack_timeout_ms" */
 	bool data_link;			    /* key "data_link" (yes / no) */
+	uint32_t cpg_pack_ms;		    /* key "cpg_pack_ms" */
 	bool foreground;		    /* --foreground only */
 	unsigned int set;		    /* CONFIG_SET_* */
 };

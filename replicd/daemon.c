@@ -103,7 +103,11 @@ int daemon_send_wait(struct daemon *d, const struct proto_msg *msg,
 	}
 	iov.iov_base = buf;
 	iov.iov_len = (size_t)len;
-	rc = transport_mcast(d->tr, &iov, 1, max_wait_ms);
+	/* after what the primary packed before it (its CTL_STATE must not
+	 * overtake its operations) */
+	rc = repl_pack_flush(d->repl);
+	if (!rc)
+		rc = transport_mcast(d->tr, &iov, 1, max_wait_ms);
 	free(buf);
 	return rc;
 }

@@ -222,8 +222,32 @@ static bool daemon_from_primary(struct daemon *d, uint32_t from,
 	return false;
 }
 
+static void daemon_deliver_one(void *ctx, uint32_t from, const void *buf,
+			       size_t len);
+
+/* A CPG message: one message, or a pack of them from the primary, each
+ * handled in turn once all of them decode (a pack with a bad one is
+ * refused whole, as a bad single message is). */
 static void daemon_deliver(void *ctx, uint32_t from, const void *buf,
 			   size_t len)
+{
+	const uint8_t *b = buf;
+	long n = proto_pack_check(b, len), f;
+	size_t off = 0;
+
+	if (n <= 1) {
+		daemon_deliver_one(ctx, from, buf, len);
+		return;
+	}
+	while (off < len) {
+		f = proto_frame_len(b + off, len - off);
+		daemon_deliver_one(ctx, from, b + off, (size_t)f);
+		off += (size_t)f;
+	}
+}
+
+static void daemon_deliver_one(void *ctx, uint32_t from, const void *buf,
+			       size_t len)
 {
 	struct daemon *d = ctx;
 	struct proto_msg m;

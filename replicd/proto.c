@@ -841,6 +841,41 @@ int proto_decode(const uint8_t *buf, size_t len, struct proto_msg *msg)
 
 /* ---- helpers ---- */
 
+long proto_frame_len(const uint8_t *buf, size_t len)
+{
+	uint32_t body;
+
+	if (len < PROTO_HDR_SIZE)
+		return -EBADMSG;
+	body = ld32(buf + 12);
+	if (body > PROTO_MAX_MSG - PROTO_HDR_SIZE ||
+	    body > len - PROTO_HDR_SIZE)
+		return -EBADMSG;
+	return (long)(PROTO_HDR_SIZE + body);
+}
+
+long proto_pack_check(const uint8_t *buf, size_t len)
+{
+	struct proto_msg m;
+	size_t off = 0;
+	long n = 0, f;
+	int rc;
+
+	if (!len)
+		return -EBADMSG;
+	while (off < len) {
+		f = proto_frame_len(buf + off, len - off);
+		if (f < 0)
+			return f;
+		rc = proto_decode(buf + off, (size_t)f, &m);
+		if (rc)
+			return rc;
+		off += (size_t)f;
+		n++;
+	}
+	return n;
+}
+
 const char *proto_type_name(unsigned int type)
 {
 	const struct proto_desc *d = proto_desc_of(type);

@@ -185,6 +185,15 @@ long proto_encode(const struct proto_msg *msg, uint8_t *buf, size_t len);
  * msg is zeroed first; on error its content is unspecified. */
 int proto_decode(const uint8_t *buf, size_t len, struct proto_msg *msg);
 
+/* A CPG message holds one or more encoded messages back to back (a
+ * pack, doc/protocol.md).  The length of the one at buf, from its header,
+ * when it fits the len bytes there; -EBADMSG when it cannot be one. */
+long proto_frame_len(const uint8_t *buf, size_t len);
+
+/* Check a pack (buf, len): every message in it decodes.  The number of
+ * messages, or the first decode error (-EBADMSG for a bad length). */
+long proto_pack_check(const uint8_t *buf, size_t len);
+
 /* Stable name of a type for logs ("OP_WRITE"), "?" when unknown. */
 const char *proto_type_name(unsigned int type);
 

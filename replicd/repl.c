@@ -30,6 +30,10 @@
 #define REPL_RING	   65536u /* max ops in flight, power of two */
 #define REPL_TOKEN_MAX	   16u	  /* linked writes one token stands for */
 #define REPL_MCAST_WAIT_MS 30000u /* give up on a stuck corosync */
+#define REPL_PACK_MAX	   (60u * 1024u) /* bytes of one pack */
+/* messages of one pack: a secondary applies at most APPLY_EARLY_MAX (64)
+ * ops ahead of CPG's copies, so a pack must not hold back more */
+#define REPL_PACK_MSGS	   32u
 
 struct repl_member {
 	uint32_t id;
@@ -74,6 +78,16 @@ struct repl {
 	uint64_t *ring;	     /* cum_total after seq (seq % RING) */
 	uint64_t ops, bytes; /* replicated data counters */
 	bool relink;	     /* a link went down: resend (repl_relink_due) */
+
+	/* cpg_pack_ms: what the order lock multicasts goes into one pack,
+	 * multicast after that long (repl_packer) or when it must */
+	pthread_mutex_t pack_mtx; /* the pack; held while it is multicast */
+	pthread_cond_t pack_cond; /* a pack started, or quit */
+	uint8_t *pack;		  /* REPL_PACK_MAX, NULL: no packing */
+	size_t pack_len;
+	unsigned int pack_n; /* messages in it */
+	bool pack_quit;
+	pthread_t pack_thread;
 
 	/* the linked writes whose requests wait, in seq order (repl_relink) */
 	pthread_mutex_t linked_mtx; /* leaf, but for transport_mcast */
@@ -122,11 +136,95 @@ static void repl_hook_unlock(void *ctx)
 	pthread_mutex_unlock(&r->order_mtx);
 }
 
+/* pack_mtx held: multicast the pack.  0 or -errno. */
+static int repl_pack_send(struct repl *r)
+{
+	struct iovec iov = { .iov_base = r->pack, .iov_len = r->pack_len };
+
+	if (!r->pack_len)
+		return 0;
+	r->pack_len = 0;
+	r->pack_n = 0;
+	return transport_mcast(r->d->tr, &iov, 1, REPL_MCAST_WAIT_MS);
+}
+
+int repl_pack_flush(struct repl *r)
+{
+	int rc;
+
+	if (!r || !r->pack)
+		return 0;
+	pthread_mutex_lock(&r->pack_mtx);
+	rc = repl_pack_send(r);
+	pthread_mutex_unlock(&r->pack_mtx);
+	return rc;
+}
+
+/*
+ * Multicast r->buf (len): into the pack while every member has a data
+ * link (they apply what it brings, and CPG's copy only orders and
+ * confirms: no request waits for it), else after the pack, alone.
+ * Order lock held.  0 or -errno.
+ */
 static int repl_mcast(struct repl *r, long len)
 {
 	struct iovec iov = { .iov_base = r->buf, .iov_len = (size_t)len };
+	int rc = 0;
 
-	return transport_mcast(r->d->tr, &iov, 1, REPL_MCAST_WAIT_MS);
+	if (!r->pack)
+		return transport_mcast(r->d->tr, &iov, 1, REPL_MCAST_WAIT_MS);
+	pthread_mutex_lock(&r->pack_mtx);
+	if ((size_t)len <= REPL_PACK_MAX && link_ready(r->d->link)) {
+		if (r->pack_len + (size_t)len > REPL_PACK_MAX ||
+		    r->pack_n == REPL_PACK_MSGS)
+			rc = repl_pack_send(r);
+		if (!rc) {
+			if (!r->pack_len)
+				pthread_cond_signal(&r->pack_cond);
+			memcpy(r->pack + r->pack_len, r->buf, (size_t)len);
+			r->pack_len += (size_t)len;
+			r->pack_n++;
+		}
+	} else {
+		rc = repl_pack_send(r);
+		if (!rc)
+			rc = transport_mcast(r->d->tr, &iov, 1,
+					     REPL_MCAST_WAIT_MS);
+	}
+	pthread_mutex_unlock(&r->pack_mtx);
+	return rc;
+}
+
+static void repl_mcast_failed(struct repl *r, unsigned int type, uint64_t seq,
+			      int rc);
+
+/* The packer thread: a pack goes out cpg_pack_ms after it started. */
+static void *repl_packer(void *arg)
+{
+	struct repl *r = arg;
+	uint32_t ms = r->d->cfg->cpg_pack_ms;
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+	int rc;
+
+	pthread_mutex_lock(&r->pack_mtx);
+	while (!r->pack_quit) {
+		if (!r->pack_len) {
+			pthread_cond_wait(&r->pack_cond, &r->pack_mtx);
+			continue;
+		}
+		pthread_mutex_unlock(&r->pack_mtx);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&r->pack_mtx);
+		rc = repl_pack_send(r);
+		if (rc) {
+			pthread_mutex_unlock(&r->pack_mtx);
+			repl_mcast_failed(r, PROTO_T_NONE, 0, rc);
+			pthread_mutex_lock(&r->pack_mtx);
+		}
+	}
+	pthread_mutex_unlock(&r->pack_mtx);
+	return NULL;
 }
 
 /* A multicast failed: the secondaries miss an op; they leave the ack set
@@ -321,7 +419,7 @@ static int64_t repl_hook_submit(void *ctx, const struct proto_msg *msg)
 	if (r->active && repl_window_full(r)) {
 		/* the acks we wait for need the pending token */
 		pthread_mutex_unlock(&r->ack_mtx);
-		if (repl_flush_token(r))
+		if (repl_flush_token(r) || repl_pack_flush(r))
 			return -EIO;
 		pthread_mutex_lock(&r->ack_mtx);
 	}
@@ -451,6 +549,23 @@ int repl_new(struct repl **out, struct daemon *d)
 	pthread_mutex_init(&r->order_mtx, NULL);
 	pthread_mutex_init(&r->ack_mtx, NULL);
 	pthread_mutex_init(&r->linked_mtx, NULL);
+	pthread_mutex_init(&r->pack_mtx, NULL);
+	pthread_cond_init(&r->pack_cond, NULL);
+	if (d->cfg->cpg_pack_ms) {
+		r->pack = malloc(REPL_PACK_MAX);
+		if (!r->pack ||
+		    pthread_create(&r->pack_thread, NULL, repl_packer, r)) {
+			free(r->pack);
+			r->pack = NULL;
+			log_warn(
+				"cannot start packing CPG messages: each goes alone");
+		} else {
+			pthread_setname_np(r->pack_thread, "rd-pack");
+			log_notice(
+				"the CPG copies of operations are packed for up to %u ms while every member has a data link",
+				d->cfg->cpg_pack_ms);
+		}
+	}
 	pthread_cond_init(&r->ack_cond, NULL);
 	r->hooks.ctx = r;
 	r->hooks.lock = repl_hook_lock;
@@ -466,6 +581,16 @@ void repl_free(struct repl *r)
 	if (!r)
 		return;
 	repl_linked_release(r, UINT64_MAX);
+	if (r->pack) {
+		pthread_mutex_lock(&r->pack_mtx);
+		r->pack_quit = true;
+		pthread_cond_signal(&r->pack_cond);
+		pthread_mutex_unlock(&r->pack_mtx);
+		pthread_join(r->pack_thread, NULL);
+		free(r->pack);
+	}
+	pthread_cond_destroy(&r->pack_cond);
+	pthread_mutex_destroy(&r->pack_mtx);
 	pthread_cond_destroy(&r->ack_cond);
 	pthread_mutex_destroy(&r->linked_mtx);
 	pthread_mutex_destroy(&r->ack_mtx);
@@ -506,6 +631,8 @@ void repl_activate(struct repl *r, uint64_t first_seq, const uint32_t *ids,
 
 void repl_deactivate(struct repl *r)
 {
+	/* what we applied and packed reaches the others */
+	(void)repl_pack_flush(r);
 	pthread_mutex_lock(&r->ack_mtx);
 	r->active = false;
 	r->n_set = 0;
@@ -671,6 +798,8 @@ static void repl_relink_locked(struct repl *r)
 	bool found;
 
 	n = link_lost(r->d->link, nodes, DAEMON_MAX_PEERS);
+	if (n)
+		(void)repl_pack_flush(r); /* what went before goes first */
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&r->ack_mtx);
 		for (j = 0; j < r->n_set && r->set[j].id != nodes[i]; j++)

@@ -73,6 +73,11 @@ int repl_send_locked(struct repl *r, const struct proto_msg *msg);
  * need not wait for bytes that died with the link (and be resynced). */
 void repl_relink(struct repl *r);
 
+/* Multicast the pending pack of CPG messages now (cpg_pack_ms): before
+ * anything the primary multicasts outside the order lock, so that it
+ * does not overtake them.  0 or -errno. */
+int repl_pack_flush(struct repl *r);
+
 /* The ack set: fills ids/acked (max entries), returns the count. */
 size_t repl_ackset(struct repl *r, uint32_t *ids, uint64_t *acked, size_t max);
 

@@ -7,6 +7,7 @@
 # hold exactly n1's tree and every acknowledged operation; mirrorctl on
 # n1 shows PRIM with two connected, up-to-date peers. A data link that
 # dies with bytes in it (to n3 only) costs neither secondary a resync.
+# The primary packs its CPG messages here (cpg_pack_ms = 5).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,12 @@ TXNS=50
 scenario_begin 21-replicd-three-nodes sqlite3 tar iptables ss
 rd_begin
 
-rd_trio_up
+# the primary packs its CPG messages (cpg_pack_ms): what follows must
+# hold all the same, the link cut included
+printf 'cpg_pack_ms = 5\n' >"$RD_TMP/pack.conf"
+rd_trio_up --config "$RD_TMP/pack.conf"
+assert_ok -m "n1 packs its CPG messages (its log says so)" \
+	test "$(rd_log_grep n1 'packed for up to 5 ms')" -ge 1
 assert_ok -m "n1: $RD_DIR is a fuse.replicd mount" rd_is_fuse n1
 
 rd_bg rd_workload n1 --seed 2101 --ops "$OPS" --log "$RD_TMP/wl1.ack" \

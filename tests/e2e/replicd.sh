@@ -207,13 +207,13 @@ rd_pair_up() {
 	rd_wait_role n2 SECOND 60
 }
 
-# rd_trio_up: a 3-node lab, replicd on each, n1 made primary, n2 and n3
-# up-to-date secondaries
+# rd_trio_up [ARGS..]: a 3-node lab, replicd (with ARGS) on each, n1 made
+# primary, n2 and n3 up-to-date secondaries
 rd_trio_up() {
 	rd_lab_up 3
-	rd_start n1
-	rd_start n2
-	rd_start n3
+	rd_start n1 "$@"
+	rd_start n2 "$@"
+	rd_start n3 "$@"
 	assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
 	rd_wait_role n1 PRIM 60
 	rd_wait_role n2 SECOND 60

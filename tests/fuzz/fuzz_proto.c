@@ -36,8 +36,12 @@ static const char *fuzz_check(const uint8_t *data, size_t size, int *rcp)
 	long n;
 	int rc;
 
+	/* as a pack: one message iff it decodes alone, never a crash */
+	n = proto_pack_check(data, size);
 	rc = proto_decode(data, size, &m);
 	*rcp = rc;
+	if ((n == 1) != (rc == 0))
+		return "a pack of one disagrees with decoding the message";
 	if (rc == -EBADMSG || rc == -EINVAL || rc == -EPROTONOSUPPORT ||
 	    rc == -EOPNOTSUPP)
 		return NULL;

@@ -126,6 +126,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->on_no_quorum, CONFIG_NO_QUORUM_SUSPEND);
 	assert_int_equal(cfg->ack_timeout_ms, 0);
 	assert_true(cfg->data_link);
+	assert_int_equal(cfg->cpg_pack_ms, 0);
 	assert_int_equal(cfg->set, 0);
 	free(cfg);
 }
@@ -151,6 +152,7 @@ static void test_good_lines(void **state)
 		"on_no_quorum = continue",
 		"\tack_timeout_ms\t=\t2500  ",
 		"data_link = no",
+		"cpg_pack_ms = 5",
 	};
 	size_t i;
 
@@ -170,6 +172,7 @@ static void test_good_lines(void **state)
 	assert_int_equal(cfg->on_no_quorum, CONFIG_NO_QUORUM_CONTINUE);
 	assert_int_equal(cfg->ack_timeout_ms, 2500);
 	assert_false(cfg->data_link);
+	assert_int_equal(cfg->cpg_pack_ms, 5);
 	free(cfg);
 }
 
@@ -217,6 +220,8 @@ static void test_bad_lines(void **state)
 		{ "ack_timeout_ms = 1.5",
 		  { "ack_timeout_ms", "not a number" } },
 		{ "data_link = on", { "data_link", "yes or no" } },
+		{ "cpg_pack_ms = 101",
+		  { "cpg_pack_ms", "out of range", "0..100" } },
 		{ "name = \001x", { "name", "control characters" } },
 	};
 	size_t i, j;
@@ -329,7 +334,7 @@ static void test_buffer(void **state)
 			 -EINVAL);
 	assert_string_equal(
 		err,
-		"b.conf:3: unknown key 'colour' (known keys: name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms, data_link)");
+		"b.conf:3: unknown key 'colour' (known keys: name, directory, state_dir, socket, log_level, threads, max_inflight_bytes, on_no_quorum, ack_timeout_ms, data_link, cpg_pack_ms)");
 
 	config_init(cfg);
 	assert_int_equal(config_parse_buffer(cfg, nul, sizeof(nul) - 1,

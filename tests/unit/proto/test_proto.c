@@ -382,6 +382,57 @@ static void test_trailing_bytes(void **state)
 	}
 }
 
+/* A pack (several messages in one CPG message): every sample after
+ * another splits back into the same messages; a pack with any bad
+ * length, a truncated last message or a bad message in it is refused
+ * whole. */
+static void test_packs(void **state)
+{
+	struct fx *fx = *state;
+	size_t i, n, a, b, off;
+	long f;
+
+	for (i = 0; i + 1 < fx->ps.n; i++) {
+		a = encode_ok(&fx->ps.s[i].msg, fx->enc);
+		b = encode_ok(&fx->ps.s[i + 1].msg, fx->enc2);
+		if (a + b > BUF_MAX)
+			continue;
+		memcpy(fx->work, fx->enc, a);
+		memcpy(fx->work + a, fx->enc2, b);
+		n = a + b;
+		assert_int_equal(proto_frame_len(fx->work, n), (long)a);
+		assert_int_equal(proto_frame_len(fx->work + a, b), (long)b);
+		assert_int_equal(proto_pack_check(fx->work, n), 2);
+		assert_int_equal(proto_pack_check(fx->work, a), 1);
+		/* the second one cut short, or one byte too many */
+		assert_int_equal(proto_pack_check(fx->work, n - 1), -EBADMSG);
+		fx->work[n] = 0;
+		assert_int_equal(proto_pack_check(fx->work, n + 1), -EBADMSG);
+		/* the first one's length one more or one less */
+		put32(fx->work + 12, get32(fx->enc + 12) + 1);
+		assert_true(proto_pack_check(fx->work, n) < 0);
+		put32(fx->work + 12, get32(fx->enc + 12) - 1);
+		assert_true(proto_pack_check(fx->work, n) < 0);
+		/* a length past the end */
+		put32(fx->work + 12, 0xffffffffu);
+		assert_int_equal(proto_frame_len(fx->work, n), -EBADMSG);
+		assert_int_equal(proto_pack_check(fx->work, n), -EBADMSG);
+	}
+	/* many back to back */
+	for (off = 0, i = 0; i < fx->ps.n; i++) {
+		a = encode_ok(&fx->ps.s[i].msg, fx->enc);
+		if (off + a > BUF_MAX)
+			break;
+		memcpy(fx->work + off, fx->enc, a);
+		off += a;
+	}
+	f = proto_pack_check(fx->work, off);
+	assert_int_equal(f, (long)i);
+	assert_int_equal(proto_pack_check(fx->work, 0), -EBADMSG);
+	assert_int_equal(proto_frame_len(fx->work, PROTO_HDR_SIZE - 1),
+			 -EBADMSG);
+}
+
 /* ---- corruption ---- */
 
 static void test_header_corruption(void **state)
@@ -1410,6 +1461,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_prefixes),
 		cmocka_unit_test(test_truncated_bodies),
 		cmocka_unit_test(test_trailing_bytes),
+		cmocka_unit_test(test_packs),
 		cmocka_unit_test(test_header_corruption),
 		cmocka_unit_test(test_unknown_type_and_version),
 		cmocka_unit_test(test_body_corruption),
