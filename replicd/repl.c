@@ -145,6 +145,8 @@ static int repl_pack_send(struct repl *r)
 		return 0;
 	r->pack_len = 0;
 	r->pack_n = 0;
+	if (!r->d->tr)
+		return -ENOTCONN; /* stopping: corosync is gone */
 	return transport_mcast(r->d->tr, &iov, 1, REPL_MCAST_WAIT_MS);
 }
 
@@ -216,6 +218,8 @@ static void *repl_packer(void *arg)
 		pthread_mutex_unlock(&r->pack_mtx);
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&r->pack_mtx);
+		if (r->pack_quit)
+			break;
 		rc = repl_pack_send(r);
 		if (rc) {
 			pthread_mutex_unlock(&r->pack_mtx);

@@ -6,7 +6,8 @@
 # n2 syncs, a seeded workload runs through n1's FUSE front (large writes
 # take the data link), malformed messages reach both decoders, n2
 # restarts and resyncs, mirrorctl asks status on both, then both stop on
-# SIGTERM. Every valgrind report must be empty:
+# SIGTERM; n1 packs its CPG messages (cpg_pack_ms). Every valgrind
+# report must be empty:
 # no invalid access, no use of uninitialised memory, no definite leak.
 # The replicas are compared as in every other scenario.
 set -uo pipefail
@@ -18,7 +19,7 @@ set -uo pipefail
 scenario_begin 27-replicd-valgrind valgrind
 rd_begin
 
-# vg_start NODE: rd_start NODE under valgrind, one report per run in
+# vg_start NODE [ARGS..]: rd_start NODE under valgrind, one report per run in
 # RD_TMP (the same path in the nodes: their /tmp is the host's). Each node
 # has its own PIDs, so the name says which node and which run; no vgdb
 # (its FIFOs in /tmp are named by PID too).
@@ -28,7 +29,7 @@ vg_start() {
 	RD_WRAP=(valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full
 		--show-leak-kinds=definite --errors-for-leak-kinds=definite
 		--num-callers=30 "--log-file=$RD_TMP/valgrind.$1.$VG_RUNS")
-	rd_start "$1"
+	rd_start "$@"
 }
 
 # vg_clean: no valgrind report written so far holds an error (its "==PID=="
@@ -48,7 +49,10 @@ vg_clean() {
 }
 
 rd_lab_up 2
-vg_start n1
+# n1 packs its CPG messages (cpg_pack_ms): its packer thread, and n2's
+# handling of packs, under valgrind too
+printf 'cpg_pack_ms = 5\n' >"$RD_TMP/pack.conf"
+vg_start n1 --config "$RD_TMP/pack.conf"
 vg_start n2
 assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
 rd_wait_role n1 PRIM 120
