@@ -232,10 +232,11 @@ static void daemon_deliver(void *ctx, uint32_t from, const void *buf,
 			   size_t len)
 {
 	const uint8_t *b = buf;
-	long n = proto_pack_check(b, len), f;
+	long f = proto_frame_len(b, len);
 	size_t off = 0;
 
-	if (n <= 1) {
+	/* the common case, one message, is decoded once (there) */
+	if (f < 0 || (size_t)f == len || proto_pack_check(b, len) <= 1) {
 		daemon_deliver_one(ctx, from, buf, len);
 		return;
 	}
