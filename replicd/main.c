@@ -500,6 +500,22 @@ static int daemon_load_meta(struct daemon *d, bool *fresh)
 	return rc;
 }
 
+/* Packs only pay when corosync lets the token rest between them. */
+#define DAEMON_QUIET_ROUNDS_HINT 10u
+
+static void daemon_advise_totem(const struct daemon *d)
+{
+	uint32_t rounds;
+
+	if (!d->cfg->cpg_pack_ms || !d->cfg->data_link ||
+	    transport_quiet_rounds(&rounds) ||
+	    rounds < DAEMON_QUIET_ROUNDS_HINT)
+		return;
+	log_notice(
+		"corosync passes the token %u times after the last message before it rests, so packing CPG messages (cpg_pack_ms) saves little: set totem seqno_unchanged_const to 2 (pcs cluster config update totem seqno_unchanged_const=2)",
+		rounds);
+}
+
 static int daemon_run(struct daemon *d)
 {
 	struct transport_cb cb = { .ctx = d,
@@ -539,6 +555,7 @@ static int daemon_run(struct daemon *d)
 	if (rc)
 		goto out_sync;
 	d->my_id = transport_local_id(d->tr);
+	daemon_advise_totem(d);
 	if (d->cfg->data_link) {
 		rc = link_start(&d->link, d);
 		if (rc)

@@ -53,6 +53,11 @@ uint32_t transport_local_id(const struct transport *t);
 int transport_mcast(struct transport *t, const struct iovec *iov, int n_iov,
 		    unsigned int max_wait_ms);
 
+/* corosync's totem seqno_unchanged_const, as it runs (cmap
+ * runtime.config.totem.seqno_unchanged_const): how many token rounds
+ * without a message pass before the token rests.  0 or -errno. */
+int transport_quiet_rounds(uint32_t *out);
+
 /* Leave the group, remove the fd from the loop, free t.  NULL is fine. */
 void transport_close(struct transport *t);
 

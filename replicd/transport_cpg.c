@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <corosync/cmap.h>
 #include <corosync/cpg.h>
 
 #include "log.h"
@@ -286,4 +287,18 @@ void transport_close(struct transport *t)
 	cpg_finalize(t->handle);
 	pthread_mutex_destroy(&t->send_mtx);
 	free(t);
+}
+
+int transport_quiet_rounds(uint32_t *out)
+{
+	cmap_handle_t h;
+	cs_error_t err;
+
+	err = cmap_initialize(&h);
+	if (err != CS_OK)
+		return transport_errno(err);
+	err = cmap_get_uint32(h, "runtime.config.totem.seqno_unchanged_const",
+			      out);
+	cmap_finalize(h);
+	return transport_errno(err);
 }

@@ -69,3 +69,16 @@ rd_stop n2
 rd_stop n1
 assert_fail -m "n1: the FUSE front is unmounted after replicd stopped" rd_is_fuse n1
 rd_same_sums "n1's disk, without replicd, holds what its users saw" n1 n2
+
+# Packs (cpg_pack_ms, on by default) pay only when corosync lets its
+# token rest between them: the lab sets seqno_unchanged_const 2, as
+# replicd.conf(5) advises, so neither node said a word about it. With
+# corosync's default of 30, replicd says at start what to set, and how.
+assert_ok -m "n1 and n2 did not advise on seqno_unchanged_const (the lab has 2)" \
+	test "$(rd_log_grep n1 seqno_unchanged_const)/$(rd_log_grep n2 seqno_unchanged_const)" = 0/0
+assert_ok -m "n1: corosync's seqno_unchanged_const set to 30 at run time" \
+	on n1 corosync-cmapctl -s totem.seqno_unchanged_const u32 30
+rd_start n1
+assert_ok -m "n1 advises 'pcs cluster config update totem seqno_unchanged_const=2' at start" \
+	test "$(rd_log_grep n1 'passes the token 30 times.*pcs cluster config update totem seqno_unchanged_const=2')" -ge 1
+rd_stop n1

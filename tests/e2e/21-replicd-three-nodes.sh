@@ -7,7 +7,7 @@
 # hold exactly n1's tree and every acknowledged operation; mirrorctl on
 # n1 shows PRIM with two connected, up-to-date peers. A data link that
 # dies with bytes in it (to n3 only) costs neither secondary a resync.
-# The primary packs its CPG messages here (cpg_pack_ms = 5).
+# The primary packs its CPG messages (cpg_pack_ms = 5, the default).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,10 +20,9 @@ TXNS=50
 scenario_begin 21-replicd-three-nodes sqlite3 tar iptables ss
 rd_begin
 
-# the primary packs its CPG messages (cpg_pack_ms): what follows must
-# hold all the same, the link cut included
-printf 'cpg_pack_ms = 5\n' >"$RD_TMP/pack.conf"
-rd_trio_up --config "$RD_TMP/pack.conf"
+# the primary packs its CPG messages (cpg_pack_ms, 5 ms by default):
+# what follows must hold all the same, the link cut included
+rd_trio_up
 assert_ok -m "n1 packs its CPG messages (its log says so)" \
 	test "$(rd_log_grep n1 'packed for up to 5 ms')" -ge 1
 assert_ok -m "n1: $RD_DIR is a fuse.replicd mount" rd_is_fuse n1

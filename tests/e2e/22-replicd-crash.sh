@@ -1,7 +1,8 @@
 #!/bin/bash
 # 22-replicd-crash: power cut of the primary in the middle of the writes.
 #
-# Two writers work on n1 (the primary); each appends every operation to a
+# Two writers work on n1 (the primary, which sends every CPG message
+# alone: cpg_pack_ms = 0); each appends every operation to a
 # log on the host as soon as its system call returned (acknowledged).
 # n1 loses power mid-run. The admin promotes n2, which was an up-to-date
 # secondary: it must hold every acknowledged operation (and may hold the
@@ -37,13 +38,6 @@ both_acked() {
 		[ "$(acked "$RD_TMP/$1-wl2.ack")" -ge "$2" ]
 }
 
-# gone NODE ID: NODE no longer lists node ID as a connected peer
-gone() {
-	[ "$(mctl "$1" --json status 2>/dev/null | _rd_field peers | "$PYTHON" -c '
-import json, sys
-print(sum(1 for p in json.load(sys.stdin) if p["node_id"] == int(sys.argv[1]) and p["connected"]))' "$2")" = 0 ]
-}
-
 # crash TAG PRIMARY SURVIVOR SEED: two writers on PRIMARY (seeds SEED and
 # SEED+1, files wl1 and wl2 under RD_DIR/TAG), PRIMARY loses power
 # mid-run, SURVIVOR is promoted and holds every acknowledged operation
@@ -66,7 +60,7 @@ crash() {
 	fi
 	note "acknowledged before the power cut: $(acked "$RD_TMP/$t-wl1.ack") + $(acked "$RD_TMP/$t-wl2.ack") operations"
 
-	wait_until 30 "$s sees that $p is gone" gone "$s" "${p#n}"
+	wait_until 30 "$s sees that $p is gone" rd_gone "$s" "${p#n}"
 	assert_ok -m "$s is SECOND and up to date after the power cut" rd_is "$s" SECOND
 	assert_ok -m "$s: mirrorctl promote (an up-to-date secondary may)" mctl "$s" promote
 	rd_wait_role "$s" ALONE 30
@@ -80,10 +74,12 @@ crash() {
 scenario_begin 22-replicd-crash
 rd_begin
 
-# n2 packs its CPG messages once it is primary (the second power cut)
+# n1 sends every CPG message alone; n2 packs its CPG messages once it is
+# primary (the second power cut)
+printf 'cpg_pack_ms = 0\n' >"$RD_TMP/alone.conf"
 printf 'cpg_pack_ms = 100\n' >"$RD_TMP/pack.conf"
 rd_lab_up 2
-rd_start n1
+rd_start n1 --config "$RD_TMP/alone.conf"
 rd_start n2 --config "$RD_TMP/pack.conf"
 assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
 rd_wait_role n1 PRIM 60

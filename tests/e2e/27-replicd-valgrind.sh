@@ -49,10 +49,9 @@ vg_clean() {
 }
 
 rd_lab_up 2
-# n1 packs its CPG messages (cpg_pack_ms): its packer thread, and n2's
-# handling of packs, under valgrind too
-printf 'cpg_pack_ms = 5\n' >"$RD_TMP/pack.conf"
-vg_start n1 --config "$RD_TMP/pack.conf"
+# n1 packs its CPG messages (cpg_pack_ms, on by default): its packer
+# thread, and n2's handling of packs, under valgrind too
+vg_start n1
 vg_start n2
 assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
 rd_wait_role n1 PRIM 120

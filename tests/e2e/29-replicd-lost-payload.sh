@@ -68,13 +68,6 @@ settled() {
 	done
 }
 
-# gone NODE ID: NODE no longer lists node ID as a connected peer
-gone() {
-	[ "$(mctl "$1" --json status 2>/dev/null | _rd_field peers | "$PYTHON" -c '
-import json, sys
-print(sum(1 for p in json.load(sys.stdin) if p["node_id"] == int(sys.argv[1]) and p["connected"]))' "$2")" = 0 ]
-}
-
 # logged_all ERE NODE...: every NODE's replicd log has a line matching ERE
 logged_all() {
 	local ere=$1 n
@@ -166,7 +159,6 @@ rewritten() {
 scenario_begin 29-replicd-lost-payload iptables ss
 rd_begin
 
-# shellcheck disable=SC2119 # no extra arguments for replicd
 rd_trio_up
 assert_ok -m "n1 writes 8 MiB of data first" \
 	on n1 dd if=/dev/urandom of="$RD_DIR/base" bs=1M count=8 conv=fsync status=none
@@ -174,8 +166,8 @@ wait_until 30 "n2 and n3 acknowledged everything n1 sent" rd_caught_up n1
 
 # A: both miss the bytes
 cut_during_write bytes n1 lostA n2 n3
-wait_until 45 "n2 sees that n1 is gone" gone n2 1
-wait_until 45 "n3 sees that n1 is gone" gone n3 1
+wait_until 45 "n2 sees that n1 is gone" rd_gone n2 1
+wait_until 45 "n3 sees that n1 is gone" rd_gone n3 1
 wait_until 45 "n2 and n3 gave up waiting for the bytes" settled n2 n3
 undrop_link n2
 undrop_link n3
@@ -205,8 +197,8 @@ wait_until 30 "n1 and n3 acknowledged everything n2 sent" rd_caught_up n2
 SYNC3='full sync to node 3 started'
 s3=$(rd_log_grep n1 "$SYNC3") # n1 synced n3 once, as the first primary
 cut_during_write bytes n2 lostB n3
-wait_until 45 "n1 sees that n2 is gone" gone n1 2
-wait_until 45 "n3 sees that n2 is gone" gone n3 2
+wait_until 45 "n1 sees that n2 is gone" rd_gone n1 2
+wait_until 45 "n3 sees that n2 is gone" rd_gone n3 2
 undrop_link n3
 wait_until 45 "n1 and n3 gave up waiting for the bytes" settled n1 n3
 assert_ok -m "n1 applied the whole 1 MiB write" size_is n1 lostB 1048576
@@ -223,8 +215,8 @@ rd_same_sums "B: n1 and n3 hold the same tree" n1 n3
 back n2 n1
 seed n1 unordC
 cut_during_write token n1 unordC
-wait_until 45 "n2 sees that n1 is gone" gone n2 1
-wait_until 45 "n3 sees that n1 is gone" gone n3 1
+wait_until 45 "n2 sees that n1 is gone" rd_gone n2 1
+wait_until 45 "n3 sees that n1 is gone" rd_gone n3 1
 KEPT='the primary left before CPG ordered its last operations'
 wait_until 30 "n2 and n3 counted the writes they applied ahead of their tokens" \
 	logged_all "$KEPT" n2 n3
@@ -252,8 +244,8 @@ seed n3 unordD
 s2=$(rd_log_grep n1 "$SYNC2")
 k1=$(rd_log_grep n1 "$KEPT")
 cut_during_write token n3 unordD n2
-wait_until 45 "n1 sees that n3 is gone" gone n1 3
-wait_until 45 "n2 sees that n3 is gone" gone n2 3
+wait_until 45 "n1 sees that n3 is gone" rd_gone n1 3
+wait_until 45 "n2 sees that n3 is gone" rd_gone n2 3
 undrop_link n2
 wait_until 30 "n1 counted the writes it applied ahead of their tokens" \
 	logged n1 "$KEPT" "$k1"
@@ -292,8 +284,8 @@ assert_ok -m "n1: mkdir, a create and an fsync'ed write return while CPG carries
 # not because it lost n2 and n3 and went on alone
 assert_eq "$(rd_get n1 role)" PRIM "n1 was still PRIM when they returned"
 assert_ok -m "power cut of n1 after those operations returned" lab kill n1
-wait_until 45 "n2 sees that n1 is gone" gone n2 1
-wait_until 45 "n3 sees that n1 is gone" gone n3 1
+wait_until 45 "n2 sees that n1 is gone" rd_gone n2 1
+wait_until 45 "n3 sees that n1 is gone" rd_gone n3 1
 wait_until 30 "n2 counted the operations it applied ahead of CPG" \
 	logged n2 "$KEPT" "$k2"
 wait_until 30 "n3 counted the operations it applied ahead of CPG" \

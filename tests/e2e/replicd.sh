@@ -22,6 +22,7 @@
 #   rd_wait_role NODE ROLE [TIMEOUT]  wait_until the role (and, for SECOND,
 #                           up to date and not syncing)
 #   rd_caught_up NODE       every peer of the primary NODE acked its seq
+#   rd_gone NODE ID         NODE no longer lists node ID as a connected peer
 #   rd_is_fuse NODE         RD_DIR is a fuse.replicd mount on NODE
 #   rd_sum NODE [DIR]       treesum of DIR (default RD_DIR) seen on NODE
 #   rd_same_sums DESC NODE...  assertion: every node shows the same treesum
@@ -207,13 +208,13 @@ rd_pair_up() {
 	rd_wait_role n2 SECOND 60
 }
 
-# rd_trio_up [ARGS..]: a 3-node lab, replicd (with ARGS) on each, n1 made
-# primary, n2 and n3 up-to-date secondaries
+# rd_trio_up: a 3-node lab, replicd on each, n1 made primary, n2 and n3
+# up-to-date secondaries
 rd_trio_up() {
 	rd_lab_up 3
-	rd_start n1 "$@"
-	rd_start n2 "$@"
-	rd_start n3 "$@"
+	rd_start n1
+	rd_start n2
+	rd_start n3
 	assert_ok -m "n1: mirrorctl force-primary" mctl n1 force-primary
 	rd_wait_role n1 PRIM 60
 	rd_wait_role n2 SECOND 60
@@ -234,6 +235,12 @@ rd_link_to() {
 import json, sys
 print(next((str(p["data_link"]).lower() for p in json.load(sys.stdin)["peers"]
             if p["node_id"] == int(sys.argv[1])), "none"))' "$2")" = "$3" ]
+}
+
+rd_gone() {
+	[ "$(mctl "$1" --json status 2>/dev/null | _rd_field peers | "$PYTHON" -c '
+import json, sys
+print(sum(1 for p in json.load(sys.stdin) if p["node_id"] == int(sys.argv[1]) and p["connected"]))' "$2")" = 0 ]
 }
 
 rd_caught_up() {

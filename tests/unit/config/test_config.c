@@ -126,7 +126,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->on_no_quorum, CONFIG_NO_QUORUM_SUSPEND);
 	assert_int_equal(cfg->ack_timeout_ms, 0);
 	assert_true(cfg->data_link);
-	assert_int_equal(cfg->cpg_pack_ms, 0);
+	assert_int_equal(cfg->cpg_pack_ms, 5);
 	assert_int_equal(cfg->set, 0);
 	free(cfg);
 }
@@ -152,7 +152,7 @@ static void test_good_lines(void **state)
 		"on_no_quorum = continue",
 		"\tack_timeout_ms\t=\t2500  ",
 		"data_link = no",
-		"cpg_pack_ms = 5",
+		"cpg_pack_ms = 0",
 	};
 	size_t i;
 
@@ -172,7 +172,7 @@ static void test_good_lines(void **state)
 	assert_int_equal(cfg->on_no_quorum, CONFIG_NO_QUORUM_CONTINUE);
 	assert_int_equal(cfg->ack_timeout_ms, 2500);
 	assert_false(cfg->data_link);
-	assert_int_equal(cfg->cpg_pack_ms, 5);
+	assert_int_equal(cfg->cpg_pack_ms, 0);
 	free(cfg);
 }
 
