@@ -205,8 +205,21 @@ static int apply_owner_mode(int fd, const char *name, uint32_t uid,
 	return 0;
 }
 
+/*
+ * Large writes start their writeback at once.  A secondary's copy is
+ * read by nobody, so its dirty pages only wait for the fdatasync that
+ * ends a large write (or for the kernel's flusher): started here, the
+ * disk works while the next pieces arrive instead of after the last,
+ * and the ack of that fdatasync comes sooner (doc/PERFORMANCE.md: seq
+ * +20-28%).  Without SYNC_FILE_RANGE_WAIT_* it does not wait for the
+ * writeback, and skips pages already under it.
+ */
+#define APPLY_WRITEBACK_MIN (64u * 1024u)
+
 static int apply_pwrite(int fd, const uint8_t *data, size_t len, off_t off)
 {
+	const off_t start = off;
+	const size_t total = len;
 	ssize_t n;
 
 	while (len) {
@@ -220,6 +233,9 @@ static int apply_pwrite(int fd, const uint8_t *data, size_t len, off_t off)
 		len -= (size_t)n;
 		off += n;
 	}
+	if (total >= APPLY_WRITEBACK_MIN)
+		(void)sync_file_range(fd, start, (off_t)total,
+				      SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
