@@ -211,8 +211,8 @@ static int apply_owner_mode(int fd, const char *name, uint32_t uid,
  * ends a large write (or for the kernel's flusher): started here, the
  * disk works while the next pieces arrive instead of after the last,
  * and the ack of that fdatasync comes sooner (doc/PERFORMANCE.md: seq
- * +20-28%).  Without SYNC_FILE_RANGE_WAIT_* it does not wait for the
- * writeback, and skips pages already under it.
+ * +18-28% in A/B runs).  Without SYNC_FILE_RANGE_WAIT_* it does not
+ * wait for the writeback, and skips pages already under it.
  */
 #define APPLY_WRITEBACK_MIN (64u * 1024u)
 
