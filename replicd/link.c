@@ -215,17 +215,6 @@ static int link_send_all(int fd, const void *buf, size_t len)
 	return link_sendv_all(fd, &iov, 1);
 }
 
-/* Total length of the frame whose header is hdr, or -EINVAL. */
-static long link_frame_len(const uint8_t *hdr)
-{
-	uint32_t body = (uint32_t)hdr[12] | (uint32_t)hdr[13] << 8 |
-			(uint32_t)hdr[14] << 16 | (uint32_t)hdr[15] << 24;
-
-	if (body > PROTO_MAX_MSG - PROTO_HDR_SIZE)
-		return -EINVAL;
-	return (long)(PROTO_HDR_SIZE + body);
-}
-
 /* ---- outgoing links ---- */
 
 static struct link_out *link_out_get(struct link *l, uint32_t node, bool create)
@@ -363,7 +352,7 @@ static void link_out_read(struct link *l, struct link_out *o)
 		return;
 	o->rlen += (size_t)n;
 	while (o->rlen >= PROTO_HDR_SIZE && n_acks < 16) {
-		flen = link_frame_len(o->rbuf);
+		flen = proto_hdr_frame_len(o->rbuf);
 		if (flen < 0 || (size_t)flen > sizeof(o->rbuf)) {
 			bad = true;
 			break;
@@ -541,7 +530,7 @@ static bool link_in_read(struct link *l, struct link_in *in)
 			in->have += (size_t)n;
 			if (in->have < PROTO_HDR_SIZE)
 				continue;
-			flen = link_frame_len(in->hdr);
+			flen = proto_hdr_frame_len(in->hdr);
 			if (flen < 0)
 				return false;
 			in->cur = malloc(sizeof(*in->cur) + (size_t)flen);

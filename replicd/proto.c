@@ -841,17 +841,25 @@ int proto_decode(const uint8_t *buf, size_t len, struct proto_msg *msg)
 
 /* ---- helpers ---- */
 
+long proto_hdr_frame_len(const uint8_t *hdr)
+{
+	uint32_t body = ld32(hdr + 12);
+
+	if (body > PROTO_MAX_MSG - PROTO_HDR_SIZE)
+		return -EBADMSG;
+	return (long)(PROTO_HDR_SIZE + body);
+}
+
 long proto_frame_len(const uint8_t *buf, size_t len)
 {
-	uint32_t body;
+	long f;
 
 	if (len < PROTO_HDR_SIZE)
 		return -EBADMSG;
-	body = ld32(buf + 12);
-	if (body > PROTO_MAX_MSG - PROTO_HDR_SIZE ||
-	    body > len - PROTO_HDR_SIZE)
+	f = proto_hdr_frame_len(buf);
+	if (f < 0 || (size_t)f > len)
 		return -EBADMSG;
-	return (long)(PROTO_HDR_SIZE + body);
+	return f;
 }
 
 long proto_pack_check(const uint8_t *buf, size_t len)

@@ -190,6 +190,11 @@ int proto_decode(const uint8_t *buf, size_t len, struct proto_msg *msg);
  * when it fits the len bytes there; -EBADMSG when it cannot be one. */
 long proto_frame_len(const uint8_t *buf, size_t len);
 
+/* The total length of the message whose header (PROTO_HDR_SIZE bytes)
+ * is at hdr, as the header says, before the rest is read (the data link
+ * reads a frame this way); -EBADMSG when no message can be that long. */
+long proto_hdr_frame_len(const uint8_t *hdr);
+
 /* Check a pack (buf, len): every message in it decodes.  The number of
  * messages, or the first decode error (-EBADMSG for a bad length). */
 long proto_pack_check(const uint8_t *buf, size_t len);

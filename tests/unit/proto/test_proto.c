@@ -402,6 +402,9 @@ static void test_packs(void **state)
 		n = a + b;
 		assert_int_equal(proto_frame_len(fx->work, n), (long)a);
 		assert_int_equal(proto_frame_len(fx->work + a, b), (long)b);
+		/* from the header alone, as the data link reads a frame */
+		assert_int_equal(proto_hdr_frame_len(fx->work), (long)a);
+		assert_int_equal(proto_hdr_frame_len(fx->work + a), (long)b);
 		assert_int_equal(proto_pack_check(fx->work, n), 2);
 		assert_int_equal(proto_pack_check(fx->work, a), 1);
 		/* the second one cut short, or one byte too many */
@@ -416,6 +419,14 @@ static void test_packs(void **state)
 		/* a length past the end */
 		put32(fx->work + 12, 0xffffffffu);
 		assert_int_equal(proto_frame_len(fx->work, n), -EBADMSG);
+		assert_int_equal(proto_hdr_frame_len(fx->work), -EBADMSG);
+		/* the longest a header may announce, and one more */
+		put32(fx->work + 12, PROTO_MAX_MSG - PROTO_HDR_SIZE);
+		assert_int_equal(proto_hdr_frame_len(fx->work),
+				 (long)PROTO_MAX_MSG);
+		assert_int_equal(proto_frame_len(fx->work, n), -EBADMSG);
+		put32(fx->work + 12, PROTO_MAX_MSG - PROTO_HDR_SIZE + 1);
+		assert_int_equal(proto_hdr_frame_len(fx->work), -EBADMSG);
 		assert_int_equal(proto_pack_check(fx->work, n), -EBADMSG);
 	}
 	/* many back to back */
