@@ -343,7 +343,8 @@ def markdown(doc, rows):
     out.append("Date: %s  " % doc["date"])
     facts = []
     for k in ("nproc", "cpu", "memory", "kernel", "fs", "load_before",
-              "load_after", "lab", "tree", "replicd", "corosync", "libfuse",
+              "load_after", "lab", "tree", "replicd", "replicd_nowait",
+              "corosync", "libfuse",
               "sizes"):
         if k in m:
             facts.append("- %s: %s" % (k, m[k]))

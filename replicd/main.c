@@ -638,7 +638,8 @@ int main(int argc, char *argv[])
 		goto out_free;
 	}
 	if (cli->version) {
-		printf("replicd %s\n", PACKAGE_VERSION);
+		printf("replicd %s%s\n", PACKAGE_VERSION,
+		       REPL_BENCH_NOWAIT ? " (bench-nowait: not synchronous)" : "");
 		status = 0;
 		goto out_free;
 	}
@@ -651,6 +652,9 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "replicd: cannot start logging\n");
 		goto out_free;
 	}
+	if (REPL_BENCH_NOWAIT)
+		log_warn(
+			"built with --enable-bench-nowait: writes return before the secondaries acknowledge them; a benchmark build, never for data");
 	if (config_check_dirs(cfg, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out_log;

@@ -24,6 +24,16 @@
 
 struct repl;
 
+/* configure --enable-bench-nowait: the primary answers each request
+ * without waiting for the acks (flow control still bounds what is in
+ * flight).  Not synchronous: only bench/run's system primnowait uses it,
+ * to measure what the wait itself costs. */
+#ifdef REPLICD_BENCH_NOWAIT
+#define REPL_BENCH_NOWAIT 1
+#else
+#define REPL_BENCH_NOWAIT 0
+#endif
+
 /* Allocate (inactive).  0 or -errno; free with repl_free(). */
 int repl_new(struct repl **out, struct daemon *d);
 void repl_free(struct repl *r);
