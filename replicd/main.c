@@ -639,7 +639,8 @@ int main(int argc, char *argv[])
 	}
 	if (cli->version) {
 		printf("replicd %s%s\n", PACKAGE_VERSION,
-		       REPL_BENCH_NOWAIT ? " (bench-nowait: not synchronous)" : "");
+		       REPL_BENCH_NOWAIT ? " (bench-nowait: not synchronous)" :
+					   "");
 		status = 0;
 		goto out_free;
 	}

@@ -24,7 +24,8 @@ replicd_e2e_scenarios = \
 	tests/e2e/26-replicd-link.sh \
 	tests/e2e/27-replicd-valgrind.sh \
 	tests/e2e/28-replicd-sync-rounds.sh \
-	tests/e2e/29-replicd-lost-payload.sh
+	tests/e2e/29-replicd-lost-payload.sh \
+	tests/e2e/31-bench-runner.sh
 
 TESTS += $(replicd_e2e_scenarios)
 EXTRA_DIST += $(replicd_e2e_scenarios) \
