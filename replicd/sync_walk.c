@@ -416,6 +416,10 @@ static int sync_file(struct sync *s, unsigned int dir, const char *path,
 		sm.data = sums;
 		sm.data_len = n * PROTO_SUM_SIZE;
 		rc = s->file_gone ? -ENOENT : sync_send_locked(s, &sm);
+		/* we wait for the answer to these sums: they must not sit in
+		 * the pack for cpg_pack_ms first (256 round trips per GiB) */
+		if (!rc)
+			rc = repl_pack_flush(s->d->repl);
 		repl_order_unlock(s->d->repl);
 		if (rc)
 			break;
