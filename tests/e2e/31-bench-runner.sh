@@ -11,7 +11,8 @@
 # the warm-up must not be counted, and the ratios against the no-wait
 # ceiling must be in the report. Then the refusals: the no-wait build
 # given as the build to measure (it is not synchronous), a normal build
-# given as the no-wait one, and a bad --warmup.
+# given as the no-wait one, a replicd system from a build without replicd,
+# and a bad --warmup.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -100,6 +101,12 @@ refused "a normal build as the no-wait one" "waits for acks" \
 refused "no no-wait build at all" "enable-bench-nowait" \
 	env HAM_BUILD="$BUILD" HAM_BUILD_NOWAIT="$T/none" "$BENCH" --quick \
 	--systems primnowait --workloads seq --out "$T/x"
+# a build with the benchmark tool but no replicd: every replicd system
+# needs one, not only alone and prim
+mkdir -p "$T/noreplicd/bench"
+cp "$BUILD/bench/fsyncbench" "$T/noreplicd/bench/"
+refused "prim2 from a build without replicd" "replicd is not built" \
+	env HAM_BUILD="$T/noreplicd" "$BENCH" --quick --systems prim2 --workloads seq --out "$T/x"
 refused "--warmup x" "--warmup must be a number" \
 	env HAM_BUILD="$BUILD" "$BENCH" --quick --warmup x --systems ext4 --out "$T/x"
 assert_eq "$(find "$T" -maxdepth 1 -name 'x.*' | wc -l)" 0 "no refused run wrote a report"
