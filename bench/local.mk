@@ -8,4 +8,5 @@
 noinst_PROGRAMS += bench/fsyncbench
 bench_fsyncbench_SOURCES = bench/fsyncbench.c
 EXTRA_DIST += bench/run bench/report.py bench/failover bench/resync \
-	bench/untarbench.py bench/sqlitebench.py doc/PERFORMANCE.md
+	bench/untarbench.py bench/sqlitebench.py bench/barecopy.py \
+	doc/PERFORMANCE.md

@@ -85,6 +85,21 @@ assert_eq "$(grep -c "built with --enable-bench-nowait" "$BENCH_WORK/replicd-n2.
 	"n2 ran the normal build"
 rm -rf --one-file-system "$BENCH_WORK"
 
+# the bare second copy beside ALONE: it must move every byte, or the
+# repetition fails
+rc=0
+HAM_BUILD=$BUILD "$BENCH" --quick --keep --systems alone,alonecopy --workloads seq \
+	--out "$T/c" >"$T/copy.log" 2>&1 || rc=$?
+assert_eq "$rc" 0 "bench/run --quick of ALONE and ALONE + bare copy exits 0"
+assert_eq "$("$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["complete"], sorted(d["results"]), [r["label"] for r in d["ratios"] if "bare" in r["label"]])' "$T/c.json" 2>&1)" \
+	"True ['alone', 'alonecopy'] ['ALONE + bare copy/ALONE']" \
+	"both measured, and the report holds the ratio to ALONE"
+assert_ok -m "the bare copy put all 32 MiB into n2's file" \
+	grep -q 'bare copy: {"bytes": 33554432,' "$BENCH_WORK/tool.log"
+rm -rf --one-file-system "$BENCH_WORK"
+
 # refusals: usage errors (2), before any lab is brought up
 refused() {
 	local desc=$1 want=$2 rc=0
@@ -107,6 +122,8 @@ mkdir -p "$T/noreplicd/bench"
 cp "$BUILD/bench/fsyncbench" "$T/noreplicd/bench/"
 refused "prim2 from a build without replicd" "replicd is not built" \
 	env HAM_BUILD="$T/noreplicd" "$BENCH" --quick --systems prim2 --workloads seq --out "$T/x"
+refused "alonecopy with files" "alonecopy measures seq only" \
+	env HAM_BUILD="$BUILD" "$BENCH" --quick --systems alonecopy --workloads seq,files --out "$T/x"
 refused "--warmup x" "--warmup must be a number" \
 	env HAM_BUILD="$BUILD" "$BENCH" --quick --warmup x --systems ext4 --out "$T/x"
 assert_eq "$(find "$T" -maxdepth 1 -name 'x.*' | wc -l)" 0 "no refused run wrote a report"
